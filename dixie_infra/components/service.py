@@ -1,0 +1,266 @@
+"""Fargate service: IAM roles, log group, task definition and the ECS service ``<svc>``.
+
+Creates: execution role ``<svc>-ecs-task-execution`` (managed task-execution policy, plus inline
+``ssm:GetParameters`` on exactly the eight parameter ARNs), task role ``<svc>-ecs-task`` (SSM reads
+of its own parameters, writes to its own log group), log group ``/ecs/<svc>`` (30 days), task
+definition ``<svc>`` (container ``dixie-bff``; secrets by ``valueFrom`` ARN, never in the
+environment; ``DIXIE_CONFIG_REVISION`` so a changed parameter rolls the service), and the ECS
+service: at most one task (maximum 100 %, minimum 0 %: Dixie is a single writer and two tasks
+would corrupt its write-ahead log), circuit breaker with rollback, AZ rebalancing disabled (it
+would start a second task), no public IP, waits for steady state, protected.
+
+Requires: cluster ARN, subnets, the service SG, the target group (attached to a listener rule
+before the service is created: ECS refuses a target group without a load balancer), the image,
+the parameters' ARNs and revision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from dixie_infra import names
+from dixie_infra.components import TYPE_PREFIX, child
+from dixie_infra.names import ResourceNames
+
+TASK_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+#: Migrations run at start-up under an advisory lock; the ALB must not kill the task meanwhile.
+HEALTH_CHECK_GRACE_SECONDS = 300
+STEADY_STATE_TIMEOUT = "30m"
+HEALTH_CHECK_COMMAND = (
+    "node -e \"fetch('http://localhost:3001/api/health')"
+    ".then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))\""
+)
+
+
+@dataclass(frozen=True)
+class FargateServiceArgs:
+    names: ResourceNames
+    environment: names.Environment
+    region: str
+    cluster_arn: pulumi.Input[str]
+    subnet_ids: tuple[str, ...]
+    security_group_id: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    image_uri: pulumi.Input[str]
+    cpu: int
+    memory: int
+    desired_count: int
+    parameter_arns: dict[str, pulumi.Output[str]]
+    ssm_prefix_arn: pulumi.Input[str]
+    config_revision: pulumi.Input[str]
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+def assume_role_policy() -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
+def container_definitions(
+    *,
+    image: pulumi.Input[str],
+    environment: names.Environment,
+    region: str,
+    log_group: str,
+    secrets: dict[str, pulumi.Output[str]],
+    config_revision: pulumi.Input[str],
+) -> pulumi.Output[str]:
+    env = {
+        "NODE_ENV": "production",
+        "DIXIE_PORT": str(names.APP_PORT),
+        "DIXIE_ENVIRONMENT": environment.value,
+        "DIXIE_ALLOWLIST_PATH": names.ALLOWLIST_PATH,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": names.OTEL_ENDPOINT,
+        "DIXIE_CONFIG_REVISION": config_revision,
+    }
+    return pulumi.Output.json_dumps(
+        [
+            {
+                "name": names.CONTAINER_NAME,
+                "image": image,
+                "essential": True,
+                "portMappings": [{"containerPort": names.APP_PORT, "hostPort": names.APP_PORT, "protocol": "tcp"}],
+                "environment": [{"name": k, "value": v} for k, v in env.items()],
+                "secrets": [{"name": k, "valueFrom": arn} for k, arn in secrets.items()],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": log_group,
+                        "awslogs-region": region,
+                        "awslogs-stream-prefix": names.LOG_STREAM_PREFIX,
+                    },
+                },
+                "healthCheck": {
+                    "command": ["CMD-SHELL", HEALTH_CHECK_COMMAND],
+                    "interval": 30,
+                    "timeout": 5,
+                    "retries": 3,
+                    "startPeriod": 60,
+                },
+                "privileged": False,
+                "readonlyRootFilesystem": False,
+            }
+        ]
+    )
+
+
+class FargateService(pulumi.ComponentResource):
+    execution_role: aws.iam.Role
+    task_role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+    task_definition: aws.ecs.TaskDefinition
+    service: aws.ecs.Service
+
+    def __init__(self, name: str, args: FargateServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{TYPE_PREFIX}:FargateService", name, None, opts)
+        n = args.names
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=n.log_group, retention_in_days=names.LOG_RETENTION_DAYS, opts=child(self)
+        )
+
+        self.execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            name=n.execution_role,
+            description="Pulls Dixie's image, writes its logs, reads its SSM parameters at task start",
+            assume_role_policy=assume_role_policy(),
+            opts=child(self),
+        )
+        self.execution_managed = aws.iam.RolePolicyAttachment(
+            f"{name}-execution-managed",
+            role=self.execution_role.name,
+            policy_arn=TASK_EXECUTION_POLICY_ARN,
+            opts=child(self),
+        )
+        parameter_arns = [args.parameter_arns[key] for key in names.SERVICE_PARAMETERS]
+        self.execution_policy = aws.iam.RolePolicy(
+            f"{name}-execution-ssm",
+            name=n.execution_policy,
+            role=self.execution_role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ReadServiceParameters",
+                            "Effect": "Allow",
+                            "Action": ["ssm:GetParameters"],
+                            "Resource": parameter_arns,
+                        }
+                    ],
+                }
+            ),
+            opts=child(self),
+        )
+
+        self.task_role = aws.iam.Role(
+            f"{name}-task-role",
+            name=n.task_role,
+            description="Dixie's application role",
+            assume_role_policy=assume_role_policy(),
+            opts=child(self),
+        )
+        self.task_policy = aws.iam.RolePolicy(
+            f"{name}-task-permissions",
+            name=n.task_policy,
+            role=self.task_role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ReadServiceParameters",
+                            "Effect": "Allow",
+                            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                            "Resource": parameter_arns,
+                        },
+                        {
+                            "Sid": "ListServiceParameters",
+                            "Effect": "Allow",
+                            "Action": ["ssm:GetParametersByPath"],
+                            "Resource": [args.ssm_prefix_arn],
+                        },
+                        {
+                            "Sid": "WriteOwnLogs",
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
+                        },
+                    ],
+                }
+            ),
+            opts=child(self),
+        )
+
+        self.task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=n.task_family,
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            container_definitions=container_definitions(
+                image=args.image_uri,
+                environment=args.environment,
+                region=args.region,
+                log_group=n.log_group,
+                secrets=args.parameter_arns,
+                config_revision=args.config_revision,
+            ),
+            opts=child(self),
+        )
+
+        self.service = aws.ecs.Service(
+            f"{name}-service",
+            name=n.ecs_service,
+            cluster=args.cluster_arn,
+            task_definition=self.task_definition.arn,
+            desired_count=args.desired_count,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            deployment_maximum_percent=100,
+            deployment_minimum_healthy_percent=0,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
+            availability_zone_rebalancing="DISABLED",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=list(args.subnet_ids),
+                security_groups=[args.security_group_id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_group_arn,
+                    container_name=names.CONTAINER_NAME,
+                    container_port=names.APP_PORT,
+                )
+            ],
+            health_check_grace_period_seconds=HEALTH_CHECK_GRACE_SECONDS,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=True,
+            opts=child(
+                self,
+                protect=True,
+                depends_on=[self.execution_managed, self.execution_policy, self.task_policy, *args.depends_on],
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=STEADY_STATE_TIMEOUT, update=STEADY_STATE_TIMEOUT, delete="20m"
+                ),
+            ),
+        )
+        self.register_outputs(
+            {"serviceName": self.service.name, "taskDefinitionArn": self.task_definition.arn}
+        )
