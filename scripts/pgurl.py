@@ -80,6 +80,9 @@ class PgUrl:
         """
         return replace(self, user=other.user, password=other.password, dbname=other.dbname)
 
+    def with_database(self, dbname: str) -> PgUrl:
+        return replace(self, dbname=dbname)
+
     def connect_kwargs(self, *, connect_timeout: float) -> dict[str, Any]:
         return {
             "host": self.host,
