@@ -249,11 +249,11 @@ class Bootstrap:
                 raise
             raise StepFailed(name, redact(f"{what}: {exc}", self.secrets)) from None
 
-    def _one(self, query: str | sql.Composable, params: tuple[Any, ...] = ()) -> Any:
+    def _one(self, query: str | sql.Composed, params: tuple[Any, ...] = ()) -> Any:
         row = self.admin.execute(query, params).fetchone()
         return row[0] if row else None
 
-    def _run(self, statement: sql.Composable, *, masked: sql.Composable | None = None) -> str:
+    def _run(self, statement: sql.Composed, *, masked: sql.Composed | None = None) -> str:
         self.admin.execute(statement)
         return shown(masked if masked is not None else statement)
 
@@ -647,10 +647,10 @@ def execute(args: argparse.Namespace, known: list[str]) -> int:
     started = time.perf_counter()
     inputs = gather_inputs(args, known)
     if args.dry_run:
-        steps = planned_steps(inputs.app, check=args.check_migrations)
-        if inputs.admin is None:
-            steps = steps[-1:] if args.check_migrations else steps
-        render(steps, inputs=inputs, as_json=args.json, dry_run=True, error=None,
+        plan = planned_steps(inputs.app, check=args.check_migrations)
+        if inputs.admin is None and args.check_migrations:
+            plan = plan[-1:]
+        render(plan, inputs=inputs, as_json=args.json, dry_run=True, error=None,
                elapsed=time.perf_counter() - started, migrations=None)  # fmt: skip
         return EXIT_OK
 
