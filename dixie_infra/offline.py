@@ -174,11 +174,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
         self.missing_image_tags = missing_image_tags
         self.existing_image_tags = existing_image_tags
         self.invokes: list[tuple[str, dict[str, Any]]] = []
+        #: (type, logical name) of every resource registered, in order.
+        self.registered: list[tuple[str, str]] = []
 
     def _arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
         return f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.registered.append((args.typ, args.name))
         inputs = dict(args.inputs)
         plain = unwrap(inputs)
         name = plain.get("name") or args.name
@@ -574,9 +577,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--stack", default="armitage", help="stack whose Pulumi.<STACK>.yaml to evaluate (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print resources and outputs as one JSON document")
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=None,
+        help="directory holding Pulumi.<STACK>.yaml (default: the project's root)",
+    )
     args = parser.parse_args(argv)
     try:
-        config, secret_keys = stack_config(args.stack)
+        config, secret_keys = stack_config(args.stack, args.project_dir)
         evaluation = evaluate(args.stack, config, secret_keys=secret_keys)
     except SettingsError as exc:
         print(f"stack {args.stack}: {len(exc.problems)} configuration problem(s):", file=sys.stderr)
@@ -628,5 +637,8 @@ def iter_secret_strings(evaluation: Evaluation) -> Iterator[str]:
             yield value
 
     for resource in evaluation.resources:
+        if resource.type == "aws:ssm/parameter:Parameter" and resource.plain.get("type") == "String":
+            # The provider marks every parameter value secret; a String parameter holds none.
+            continue
         yield from walk(resource.inputs, False)
         yield from walk(resource.outputs, False)
