@@ -1,0 +1,48 @@
+"""`make plan`: the offline render for people, and its refusal of a bad config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from dixie_infra.offline import main
+from dixie_infra.settings import project_root
+
+
+def test_plan_lists_every_resource_and_says_ids_are_placeholders(capsys) -> None:
+    assert main(["--stack", "armitage"]) == 0
+    out = capsys.readouterr().out
+    assert "resources (offline plan)" in out
+    assert "offline placeholders" in out
+    for name in ("dixie-armitage-ecs", "/dixie/armitage/DATABASE_URL", "dixie-armitage-cpu-high", "dixie-armitage-redis7"):
+        assert name in out
+    assert "dixieBaseUrl" in out and "https://dixie-armitage.arrakis.community" in out
+
+
+def test_plan_json_masks_every_secret(capsys) -> None:
+    assert main(["--stack", "armitage", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    params = {r["physicalName"]: r["inputs"]["value"] for r in doc["resources"] if r["type"] == "aws:ssm/parameter:Parameter"}
+    assert params["/dixie/armitage/DATABASE_URL"] == "[secret]"
+    assert params["/dixie/armitage/DIXIE_JWT_PRIVATE_KEY"] == "[secret]"
+    assert "postgresql://" not in json.dumps(doc)
+    assert set(doc["outputs"]) >= {"dixieBaseUrl", "serviceSecurityGroupId"}
+
+
+def test_plan_on_a_bad_config_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
+    doc = yaml.safe_load((project_root() / "Pulumi.armitage.yaml").read_text())
+    doc["config"]["dixie:imageTag"] = "latest"
+    doc["config"]["dixie:desiredCount"] = 3
+    (tmp_path / "Pulumi.armitage.yaml").write_text(yaml.safe_dump(doc))
+    done = subprocess.run(
+        [sys.executable, "-m", "dixie_infra.offline", "--stack", "armitage", "--project-dir", str(tmp_path)],
+        capture_output=True, text=True, cwd=project_root(), timeout=120, check=False,
+    )
+    assert done.returncode == 2
+    assert "dixie:imageTag: 'latest' is refused" in done.stderr
+    assert "dixie:desiredCount: 3 is not allowed" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
