@@ -33,6 +33,7 @@ replaced by a classified one-liner. Exit codes: 0 ok, 1 an operation or check fa
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import secrets
@@ -483,13 +484,27 @@ def planned_steps(app: PgUrl, *, check: bool) -> list[Step]:
 def read_database_url(ssm: Any, name: str) -> str:
     """The decrypted DATABASE_URL parameter; OperationFailed when it does not exist."""
     try:
-        response = ssm.get_parameter(Name=name, WithDecryption=True)
+        with _quiet("botocore.parsers"):
+            response = ssm.get_parameter(Name=name, WithDecryption=True)
     except ssm.exceptions.ParameterNotFound:
         raise OperationFailed(
             f"SSM parameter {name} does not exist: run `pulumi up` for this stack first,"
             " or pass --database-url"
         ) from None
     return str(response["Parameter"]["Value"])
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Silence a logger's DEBUG output for a moment: botocore's parser logs every response body,
+    here the decrypted DATABASE_URL, whenever anyone turns DEBUG logging on."""
+    logger = logging.getLogger(logger_name)
+    previous = logger.level
+    logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 def _timeout(value: str) -> float:

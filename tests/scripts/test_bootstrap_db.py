@@ -7,6 +7,7 @@ other the test knows) appears in stdout, stderr or log records, raw or percent-e
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -57,6 +58,8 @@ def run_bootstrap(
     *argv: str,
     also_secret: Iterable[str] = (),
 ) -> Run:
+    # everything any logger (psycopg's, botocore's) says, however quiet, is checked for leaks
+    caplog.set_level(logging.DEBUG)
     code = main(list(argv))
     out, err = capsys.readouterr()
     logged = "\n".join(r.getMessage() for r in caplog.records)
