@@ -153,15 +153,11 @@ def _ident(name: str) -> sql.Identifier:
 
 
 def create_role_sql(role: str, verifier: str) -> sql.Composed:
-    return sql.SQL("CREATE ROLE {} WITH LOGIN PASSWORD {}").format(
-        _ident(role), sql.Literal(verifier)
-    )
+    return sql.SQL("CREATE ROLE {} WITH LOGIN PASSWORD {}").format(_ident(role), sql.Literal(verifier))
 
 
 def alter_role_sql(role: str, verifier: str) -> sql.Composed:
-    return sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(
-        _ident(role), sql.Literal(verifier)
-    )
+    return sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(_ident(role), sql.Literal(verifier))
 
 
 def grant_role_to_admin_sql(role: str) -> sql.Composed:
@@ -177,9 +173,7 @@ def alter_database_owner_sql(database: str, owner: str) -> sql.Composed:
 
 
 def grant_database_sql(database: str, role: str) -> sql.Composed:
-    return sql.SQL("GRANT ALL PRIVILEGES ON DATABASE {} TO {}").format(
-        _ident(database), _ident(role)
-    )
+    return sql.SQL("GRANT ALL PRIVILEGES ON DATABASE {} TO {}").format(_ident(database), _ident(role))
 
 
 def grant_schema_sql(role: str) -> sql.Composed:
@@ -265,7 +259,11 @@ class Bootstrap:
         self.steps.append(self.ensure_database())
         self.steps.append(self.ensure_database_privileges())
         self.steps.append(self.ensure_schema_privileges())
-        self.steps.append(prove_app_can_write(self.open_connection, self.app_endpoint()))
+        proof = prove_app_can_write(self.open_connection, self.app_endpoint())
+        if self.app.endpoint != self.admin_url.endpoint:
+            note = f" (DATABASE_URL names {self.app.endpoint}; reached through the admin endpoint)"
+            proof = Step(proof.name, proof.status, proof.detail + note, proof.statements)
+        self.steps.append(proof)
         if check:
             step, self.migrations = migrations_step(self.open_connection, self.app_endpoint())
             self.steps.append(step)
@@ -278,27 +276,17 @@ class Bootstrap:
                 " FROM pg_roles WHERE rolname = current_user"
             ).fetchone()
         user, superuser, createrole, createdb = row if row else ("?", False, False, False)
-        if user == self.role:
-            raise StepFailed(
-                "admin login", f"the admin URL logs in as the app role {user}; use an administrator"
-            )
         version = self.admin.info.server_version
         kind = "superuser" if superuser else _attributes(createrole=createrole, createdb=createdb)
-        detail = (
-            f"as {user} ({kind}) at {self.admin_url.endpoint}, PostgreSQL {_pg_version(version)}"
-        )
+        detail = f"as {user} ({kind}) at {self.admin_url.endpoint}, PostgreSQL {_pg_version(version)}"
         return Step("admin login", Status.VERIFIED, detail)
 
     def ensure_role(self) -> Step:
         name = "role"
         with self.step(name, f"ensuring role {self.role}"):
             exists = self._one("SELECT true FROM pg_roles WHERE rolname = %s", (self.role,))
-            if exists and _can_login(
-                self.open_connection, self.app_endpoint(self.admin_url.dbname)
-            ):
-                return Step(
-                    name, Status.PRESENT, f"{self.role} logs in with DATABASE_URL's password"
-                )
+            if exists and _can_login(self.open_connection, self.app_endpoint(self.admin_url.dbname)):
+                return Step(name, Status.PRESENT, f"{self.role} logs in with DATABASE_URL's password")
             verifier = self.admin.pgconn.encrypt_password(
                 self.app.password.encode(), self.role.encode(), b"scram-sha-256"
             ).decode()
@@ -598,6 +586,8 @@ def gather_inputs(args: argparse.Namespace, known: list[str]) -> Inputs:
     if raw_admin:
         admin = parse_url(raw_admin, label=admin_source, default_database=DEFAULT_ADMIN_DATABASE)
         known.append(admin.password)
+        if admin.user == app.user:
+            raise UsageError(f"{admin_source} logs in as the app role {app.user!r}; use an administrator")
     elif not (args.check_migrations or args.dry_run):
         raise UsageError(
             f"no admin URL: set {ADMIN_URL_ENV} (preferred) or pass --admin-url"

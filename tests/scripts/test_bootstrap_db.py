@@ -6,6 +6,7 @@ other the test knows) appears in stdout, stderr or log records, raw or percent-e
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -105,9 +106,7 @@ def make_migrations(case: PgCase, filenames: Iterable[str]) -> None:
             " checksum text, applied_at timestamptz DEFAULT now())"
         )
         for name in filenames:
-            conn.execute(
-                "INSERT INTO _migrations (filename, checksum) VALUES (%s, md5(%s))", (name, name)
-            )
+            conn.execute("INSERT INTO _migrations (filename, checksum) VALUES (%s, md5(%s))", (name, name))
 
 
 # --- the bootstrap ------------------------------------------------------------------------------
@@ -179,9 +178,7 @@ def test_fresh_bootstrap_creates_role_database_grants_and_proves_app_can_write(
 def test_three_runs_in_a_row_are_idempotent(
     pg_case: PgCase, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    runs = [
-        run_bootstrap(pg_case, capsys, caplog, *standard_args(pg_case, "--json")) for _ in "123"
-    ]
+    runs = [run_bootstrap(pg_case, capsys, caplog, *standard_args(pg_case, "--json")) for _ in "123"]
 
     assert [r.code for r in runs] == [0, 0, 0]
     for later in runs[1:]:
@@ -210,9 +207,7 @@ def test_existing_role_with_another_password_is_synced_to_database_url(
             )
         )
 
-    run = run_bootstrap(
-        pg_case, capsys, caplog, *standard_args(pg_case, "--json"), also_secret=[old]
-    )
+    run = run_bootstrap(pg_case, capsys, caplog, *standard_args(pg_case, "--json"), also_secret=[old])
 
     assert run.code == 0, run.err
     assert run.statuses["role"] == "updated"
@@ -458,9 +453,7 @@ def test_admin_url_without_password_is_a_usage_error(
 ) -> None:
     admin = f"postgresql://postgres@127.0.0.1:{pg_case.server.port}"
 
-    run = run_bootstrap(
-        pg_case, capsys, caplog, "--database-url", pg_case.app_url(), "--admin-url", admin
-    )
+    run = run_bootstrap(pg_case, capsys, caplog, "--database-url", pg_case.app_url(), "--admin-url", admin)
 
     assert run.code == 2
     assert "--admin-url has no password for user 'postgres'" in run.err
@@ -696,3 +689,48 @@ def test_check_migrations_as_an_app_user_that_cannot_read_the_table_fails_cleanl
 
     assert run.code == 1
     assert "cannot read _migrations: permission denied" in run.err
+
+
+# --- smaller input rules ------------------------------------------------------------------------
+
+
+def test_admin_url_can_come_from_stdin(
+    pg_case: PgCase,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ADMIN_URL_ENV, raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(pg_case.admin_url(dbname=None) + "\n"))
+
+    run = run_bootstrap(pg_case, capsys, caplog, "--database-url", pg_case.app_url(), "--admin-url", "-")
+
+    assert run.code == 0, run.err
+    assert pg_case.server.can_login(pg_case.role, pg_case.password, pg_case.database)
+
+
+def test_admin_url_that_is_the_app_role_is_refused(
+    pg_case: PgCase, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = pg_case.server.url(pg_case.role, pg_case.password)
+
+    run = run_bootstrap(pg_case, capsys, caplog, "--database-url", pg_case.app_url(), "--admin-url", admin)
+
+    assert run.code == 2
+    assert f"logs in as the app role {pg_case.role!r}" in run.err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "601"])
+def test_connect_timeout_out_of_range_is_a_usage_error(
+    pg_case: PgCase,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    value: str,
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run_bootstrap(pg_case, capsys, caplog, *standard_args(pg_case), f"--connect-timeout={value}")
+    _, err = capsys.readouterr()
+
+    assert exit_.value.code == 2
+    assert "--connect-timeout" in err
+    assert_no_password(err, pg_case.passwords)
