@@ -102,19 +102,27 @@ def build(settings: Settings) -> Deployment:
 
     caller = aws.get_caller_identity_output(opts=invoke)
     partition = caller.arn.apply(lambda arn: arn.split(":")[1])
-    cluster_arn = pulumi.Output.concat("arn:", partition, ":ecs:", settings.region, ":", caller.account_id, ":cluster/", settings.cluster)
-    ssm_prefix_arn = pulumi.Output.concat("arn:", partition, ":ssm:", settings.region, ":", caller.account_id, ":parameter", settings.ssm_prefix)
+    cluster_arn = pulumi.Output.concat(
+        "arn:", partition, ":ecs:", settings.region, ":", caller.account_id, ":cluster/", settings.cluster
+    )
+    ssm_prefix_arn = pulumi.Output.concat(
+        "arn:", partition, ":ssm:", settings.region, ":", caller.account_id, ":parameter", settings.ssm_prefix
+    )
 
     db = settings.database
     if db.instance_identifier is not None:
-        database_host: pulumi.Input[str] = aws.rds.get_instance_output(db_instance_identifier=db.instance_identifier, opts=invoke).address
+        database_host: pulumi.Input[str] = aws.rds.get_instance_output(
+            db_instance_identifier=db.instance_identifier, opts=invoke
+        ).address
     else:
         assert db.host is not None
         database_host = db.host
 
     image = ImageRepository(
         "image",
-        ImageRepositoryArgs(repository_name=n.ecr_repository, image_tag=settings.image_tag, app_source=settings.app_source),
+        ImageRepositoryArgs(
+            repository_name=n.ecr_repository, image_tag=settings.image_tag, app_source=settings.app_source
+        ),
         opts=with_provider,
     )
     network = ServiceNetwork(

@@ -178,7 +178,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
         self.registered: list[tuple[str, str]] = []
 
     def _arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
-        return f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
+        return (
+            f"arn:aws:{service}:{self.region if region else ''}:{self.account if account else ''}:{resource}"
+        )
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.registered.append((args.typ, args.name))
@@ -202,10 +204,16 @@ class OfflineMocks(pulumi.runtime.Mocks):
             rid = f"sgr-{_hex(args.name, 17)}"
         elif typ == "aws:ssm/parameter:Parameter":
             rid = name
-            extra = {"arn": self._arn("ssm", f"parameter{name}"), "version": self.parameter_versions.get(name, 1)}
+            extra = {
+                "arn": self._arn("ssm", f"parameter{name}"),
+                "version": self.parameter_versions.get(name, 1),
+            }
         elif typ == "aws:iam/role:Role":
             rid = name
-            extra = {"arn": self._arn("iam", f"role/{name}", region=False), "uniqueId": f"AROA{_hex(name, 17).upper()}"}
+            extra = {
+                "arn": self._arn("iam", f"role/{name}", region=False),
+                "uniqueId": f"AROA{_hex(name, 17).upper()}",
+            }
         elif typ == "aws:cloudwatch/logGroup:LogGroup":
             rid = name
             extra = {"arn": self._arn("logs", f"log-group:{name}")}
@@ -234,9 +242,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "arn": self._arn("elasticache", f"replicationgroup:{rid}"),
                 "primaryEndpointAddress": f"master.{rid}.{_hex(rid, 6)}.use1.cache.amazonaws.com",
                 "readerEndpointAddress": f"replica.{rid}.{_hex(rid, 6)}.use1.cache.amazonaws.com",
-                "memberClusters": [f"{rid}-{i:03d}" for i in range(1, int(plain.get("numCacheClusters", 1)) + 1)],
+                "memberClusters": [
+                    f"{rid}-{i:03d}" for i in range(1, int(plain.get("numCacheClusters", 1)) + 1)
+                ],
             }
-        elif typ in ("aws:elasticache/subnetGroup:SubnetGroup", "aws:elasticache/parameterGroup:ParameterGroup"):
+        elif typ in (
+            "aws:elasticache/subnetGroup:SubnetGroup",
+            "aws:elasticache/parameterGroup:ParameterGroup",
+        ):
             rid = name
         elif typ == "aws:sns/topic:Topic":
             rid = self._arn("sns", name)
@@ -251,14 +264,20 @@ class OfflineMocks(pulumi.runtime.Mocks):
             length = int(plain.get("length", 32))
             specials = str(plain.get("overrideSpecial") or "")
             seed = _hex(args.name, length)
-            chars = [c if i % 7 else (specials[i % len(specials)] if specials and plain.get("special") else c) for i, c in enumerate(seed)]
+            chars = [
+                c if i % 7 else (specials[i % len(specials)] if specials and plain.get("special") else c)
+                for i, c in enumerate(seed)
+            ]
             extra = {"result": "".join(chars)}
         elif typ == "random:index/randomBytes:RandomBytes":
             hexed = _hex(args.name, int(plain.get("length", 32)) * 2)
             extra = {"hex": hexed, "base64": hexed}
         elif typ == "docker:index/image:Image":
             image_name = str(plain.get("imageName", ""))
-            extra = {"repoDigest": f"{image_name.rsplit(':', 1)[0]}@sha256:{_hex(image_name, 64)}", "imageName": image_name}
+            extra = {
+                "repoDigest": f"{image_name.rsplit(':', 1)[0]}@sha256:{_hex(image_name, 64)}",
+                "imageName": image_name,
+            }
         return rid, {**inputs, **extra}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
@@ -273,7 +292,12 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "id": self.account,
             }
         if token == "aws:index/getRegion:getRegion":
-            return {"name": self.region, "region": self.region, "id": self.region, "endpoint": f"ec2.{self.region}.amazonaws.com"}
+            return {
+                "name": self.region,
+                "region": self.region,
+                "id": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+            }
         if token == "aws:rds/getInstance:getInstance":
             ident = plain.get("dbInstanceIdentifier", "db")
             address = f"{ident}.c{_hex(ident, 12)}.{self.region}.rds.amazonaws.com"
@@ -299,7 +323,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if token == "aws:ecr/getImage:getImage":
             tag = plain.get("imageTag", "")
             if tag in self.missing_image_tags:
-                raise Exception(f"ImageNotFoundException: image tag {tag!r} not found in {plain.get('repositoryName')!r}")
+                raise Exception(
+                    f"ImageNotFoundException: image tag {tag!r} not found in {plain.get('repositoryName')!r}"
+                )
             digest = f"sha256:{_hex(str(plain.get('repositoryName')) + tag, 64)}"
             return {
                 "id": digest,
@@ -315,7 +341,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
             return {
                 "id": plain.get("repositoryName"),
                 "repositoryName": plain.get("repositoryName"),
-                "imageIds": [{"imageTag": t, "imageDigest": f"sha256:{_hex(t, 64)}"} for t in sorted(self.existing_image_tags)],
+                "imageIds": [
+                    {"imageTag": t, "imageDigest": f"sha256:{_hex(t, 64)}"}
+                    for t in sorted(self.existing_image_tags)
+                ],
             }
         raise NotImplementedError(f"offline runner has no answer for invoke {token}")
 
@@ -332,7 +361,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         urn = response.urn
-        inputs = rpc.deserialize_properties(request.object, keep_internal=False) if request.type != STACK_TYPE else {}
+        inputs = (
+            rpc.deserialize_properties(request.object, keep_internal=False)
+            if request.type != STACK_TYPE
+            else {}
+        )
         registration = self.resources.get(urn)
         outputs = dict(registration.state) if registration is not None else {}
         secret_outputs = tuple(request.additionalSecretOutputs)
@@ -358,7 +391,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             protect=bool(request.protect),
             provider=request.provider,
             additional_secret_outputs=secret_outputs,
-            custom_timeouts={k: getattr(timeouts, k) for k in ("create", "update", "delete") if getattr(timeouts, k)},
+            custom_timeouts={
+                k: getattr(timeouts, k) for k in ("create", "update", "delete") if getattr(timeouts, k)
+            },
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=tuple(request.ignoreChanges),
         )
@@ -401,7 +436,9 @@ def stack_config(stack: str, project_dir: Path | None = None) -> tuple[dict[str,
     placeholders = {"jwtPrivateKey": "0" * 64, "adminKey": "0" * 64, "databasePassword": SECRET_PLACEHOLDER}
     flat: dict[str, Any] = {f"aws:{k}": v for k, v in aws.items()}
     for key, value in values.items():
-        flat[f"dixie:{key}"] = placeholders.get(key, SECRET_PLACEHOLDER) if value is UNREADABLE_SECRET else value
+        flat[f"dixie:{key}"] = (
+            placeholders.get(key, SECRET_PLACEHOLDER) if value is UNREADABLE_SECRET else value
+        )
     return flat, [f"dixie:{k}" for k in secret]
 
 
@@ -419,7 +456,7 @@ def evaluate(
     Runs in a fresh thread, so Pulumi's context variables start empty and nothing leaks between
     evaluations. Raises what the program raised (e.g. :class:`SettingsError`).
     """
-    values, aws = split_config(config)
+    _, aws = split_config(config)
     if mocks is None:
         region = str(aws.get("region") or "us-east-1")
         accounts = aws.get("allowedAccountIds")
@@ -433,8 +470,10 @@ def evaluate(
 
     def worker() -> None:
         try:
-            result["value"] = _evaluate_here(stack, flatten_config(config), list(secret_keys), mocks, program, preview)
-        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            result["value"] = _evaluate_here(
+                stack, flatten_config(config), list(secret_keys), mocks, program, preview
+            )
+        except BaseException as exc:
             result["error"] = exc
 
     thread = threading.Thread(target=worker, name=f"pulumi-offline-{stack}", daemon=True)
@@ -446,7 +485,12 @@ def evaluate(
 
 
 def _evaluate_here(
-    stack: str, config: dict[str, str], secret_keys: list[str], mocks: OfflineMocks, program: Path, preview: bool
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    mocks: OfflineMocks,
+    program: Path,
+    preview: bool,
 ) -> Evaluation:
     started = time.perf_counter()
     pulumi.runtime.set_all_config(config, secret_keys)
@@ -548,7 +592,10 @@ def _print_plan(evaluation: Evaluation) -> None:
     from rich.table import Table
 
     console = Console(width=200)
-    table = Table(title=f"stack {evaluation.stack}: {len(evaluation.resources) - 1} resources (offline plan)", title_justify="left")
+    table = Table(
+        title=f"stack {evaluation.stack}: {len(evaluation.resources) - 1} resources (offline plan)",
+        title_justify="left",
+    )
     for column in ("type", "logical name", "physical name", "key settings"):
         table.add_column(column, overflow="fold")
     for resource in evaluation.resources:
@@ -575,8 +622,14 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m dixie_infra.offline",
         description="Evaluate the Pulumi program offline (mock runtime) and print what it would register.",
     )
-    parser.add_argument("--stack", default="armitage", help="stack whose Pulumi.<STACK>.yaml to evaluate (default: %(default)s)")
-    parser.add_argument("--json", action="store_true", help="print resources and outputs as one JSON document")
+    parser.add_argument(
+        "--stack",
+        default="armitage",
+        help="stack whose Pulumi.<STACK>.yaml to evaluate (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print resources and outputs as one JSON document"
+    )
     parser.add_argument(
         "--project-dir",
         type=Path,
@@ -598,7 +651,13 @@ def main(argv: list[str] | None = None) -> int:
                 "stack": evaluation.stack,
                 "placeholders": "ids, ARNs, endpoints and generated secrets are offline placeholders",
                 "resources": [
-                    {"type": r.type, "name": r.name, "physicalName": r.physical_name, "protect": r.protect, "inputs": mask(r.inputs)}
+                    {
+                        "type": r.type,
+                        "name": r.name,
+                        "physicalName": r.physical_name,
+                        "protect": r.protect,
+                        "inputs": mask(r.inputs),
+                    }
                     for r in evaluation.resources
                     if r.type != STACK_TYPE
                 ],

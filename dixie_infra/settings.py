@@ -52,9 +52,7 @@ _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _ECS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _GIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
-_SEMVER = re.compile(
-    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
-)
+_SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 _PG_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _RDS_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
 _SSM_PREFIX = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
@@ -354,7 +352,15 @@ class _Reader:
             return None
         return raw
 
-    def get(self, key: str, kind: type, *, required: bool = False, source: Mapping[str, Any] | None = None, label: str | None = None) -> Any:
+    def get(
+        self,
+        key: str,
+        kind: type,
+        *,
+        required: bool = False,
+        source: Mapping[str, Any] | None = None,
+        label: str | None = None,
+    ) -> Any:
         src = self.values if source is None else source
         label = label or f"dixie:{key}"
         if key not in src or src[key] is None:
@@ -370,14 +376,25 @@ class _Reader:
         allowed = _OBJECT_KEYS[key]
         for sub in value:
             if sub not in allowed:
-                self.fail(f"dixie:{key}.{sub}", f"unknown key{_suggest(sub, allowed)}; allowed: {', '.join(allowed)}")
+                self.fail(
+                    f"dixie:{key}.{sub}",
+                    f"unknown key{_suggest(sub, allowed)}; allowed: {', '.join(allowed)}",
+                )
         return value
 
-    def sub(self, parent: str, obj: Mapping[str, Any], key: str, kind: type, *, required: bool = False) -> Any:
+    def sub(
+        self, parent: str, obj: Mapping[str, Any], key: str, kind: type, *, required: bool = False
+    ) -> Any:
         return self.get(key, kind, required=required, source=obj, label=f"dixie:{parent}.{key}")
 
 
-_KIND_NAMES = {str: "a string", int: "a whole number", bool: "true or false", dict: "an object", list: "a list"}
+_KIND_NAMES = {
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+    dict: "an object",
+    list: "a list",
+}
 
 
 def _suggest(key: str, allowed: tuple[str, ...] | list[str]) -> str:
@@ -393,7 +410,9 @@ def _check(r: _Reader, label: str, value: str | None, pattern: re.Pattern[str], 
     return value
 
 
-def _check_url(r: _Reader, label: str, value: str | None, schemes: tuple[str, ...], *, port_required: bool = False) -> str:
+def _check_url(
+    r: _Reader, label: str, value: str | None, schemes: tuple[str, ...], *, port_required: bool = False
+) -> str:
     if value is None:
         return ""
     allowed = " or ".join(f"{s}://host" for s in schemes) + (":port" if port_required else "")
@@ -425,7 +444,9 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _check_int(r: _Reader, label: str, value: int | None, allowed: tuple[int, ...] | range, text: str) -> None:
+def _check_int(
+    r: _Reader, label: str, value: int | None, allowed: tuple[int, ...] | range, text: str
+) -> None:
     if value is not None and value not in allowed:
         r.fail(label, f"{value} is not allowed; allowed: {text}")
 
@@ -448,7 +469,9 @@ def parse_settings(
 
     for key in values:
         if key not in KNOWN_KEYS:
-            r.fail(f"dixie:{key}", f"unknown key{_suggest(key, KNOWN_KEYS)}; allowed: {', '.join(KNOWN_KEYS)}")
+            r.fail(
+                f"dixie:{key}", f"unknown key{_suggest(key, KNOWN_KEYS)}; allowed: {', '.join(KNOWN_KEYS)}"
+            )
 
     # environment: must be known and equal the stack name (terraform's workspace guard).
     env_raw = r.get("environment", str, required=True)
@@ -461,13 +484,18 @@ def parse_settings(
             r.fail("dixie:environment", f"{env_raw!r} is not allowed; allowed: {allowed_envs}")
         else:
             if env_raw != stack:
-                r.fail("dixie:environment", f"{env_raw!r} differs from the stack name {stack!r}; they must be equal")
+                r.fail(
+                    "dixie:environment",
+                    f"{env_raw!r} differs from the stack name {stack!r}; they must be equal",
+                )
     defaults = ENVIRONMENT_DEFAULTS[environment or Environment.ARMITAGE]
 
     # aws provider settings
     region = r.get("region", str, required=True, source=aws, label="aws:region")
     _check(r, "aws:region", region, _REGION, "an AWS region such as us-east-1")
-    accounts = r.get("allowedAccountIds", list, required=True, source=aws, label="aws:allowedAccountIds") or []
+    accounts = (
+        r.get("allowedAccountIds", list, required=True, source=aws, label="aws:allowedAccountIds") or []
+    )
     if not accounts and "allowedAccountIds" in aws:
         r.fail("aws:allowedAccountIds", "must name at least one account")
     for acct in accounts:
@@ -475,9 +503,13 @@ def parse_settings(
             r.fail("aws:allowedAccountIds", f"{acct!r} is not a 12-digit AWS account id")
 
     cluster = r.get("cluster", str) or defaults.cluster
-    _check(r, "dixie:cluster", cluster, _ECS_NAME, "an ECS cluster name (letters, digits, - and _, up to 255)")
+    _check(
+        r, "dixie:cluster", cluster, _ECS_NAME, "an ECS cluster name (letters, digits, - and _, up to 255)"
+    )
 
-    vpc_id = _check(r, "dixie:vpcId", r.get("vpcId", str, required=True), _AWS_ID["vpc"], "a VPC id (vpc-<8 or 17 hex>)")
+    vpc_id = _check(
+        r, "dixie:vpcId", r.get("vpcId", str, required=True), _AWS_ID["vpc"], "a VPC id (vpc-<8 or 17 hex>)"
+    )
     subnets_raw = r.get("privateSubnetIds", list, required=True)
     subnets: list[str] = []
     if subnets_raw is not None:
@@ -487,22 +519,67 @@ def parse_settings(
             else:
                 subnets.append(s)
         if len(set(subnets_raw if all(isinstance(s, str) for s in subnets_raw) else [])) < 2:
-            r.fail("dixie:privateSubnetIds", f"needs at least 2 distinct subnets (in different AZs), got {len(subnets_raw)}")
+            r.fail(
+                "dixie:privateSubnetIds",
+                f"needs at least 2 distinct subnets (in different AZs), got {len(subnets_raw)}",
+            )
 
     alb_raw = r.obj("alb", required=True)
     alb = AlbSettings(
-        arn=_check(r, "dixie:alb.arn", r.sub("alb", alb_raw, "arn", str, required=bool(alb_raw)), _ALB_ARN, "an application load balancer ARN"),
-        listener_arn=_check(r, "dixie:alb.listenerArn", r.sub("alb", alb_raw, "listenerArn", str, required=bool(alb_raw)), _LISTENER_ARN, "an application load balancer listener ARN"),
-        security_group_id=_check(r, "dixie:alb.securityGroupId", r.sub("alb", alb_raw, "securityGroupId", str, required=bool(alb_raw)), _AWS_ID["sg"], "a security group id (sg-<8 or 17 hex>)"),
-        dns_name=_check(r, "dixie:alb.dnsName", r.sub("alb", alb_raw, "dnsName", str, required=bool(alb_raw)), _DNS_NAME, "a DNS name"),
-        zone_id=_check(r, "dixie:alb.zoneId", r.sub("alb", alb_raw, "zoneId", str, required=bool(alb_raw)), _ZONE_ID, "a Route53 hosted zone id (Z...)"),
+        arn=_check(
+            r,
+            "dixie:alb.arn",
+            r.sub("alb", alb_raw, "arn", str, required=bool(alb_raw)),
+            _ALB_ARN,
+            "an application load balancer ARN",
+        ),
+        listener_arn=_check(
+            r,
+            "dixie:alb.listenerArn",
+            r.sub("alb", alb_raw, "listenerArn", str, required=bool(alb_raw)),
+            _LISTENER_ARN,
+            "an application load balancer listener ARN",
+        ),
+        security_group_id=_check(
+            r,
+            "dixie:alb.securityGroupId",
+            r.sub("alb", alb_raw, "securityGroupId", str, required=bool(alb_raw)),
+            _AWS_ID["sg"],
+            "a security group id (sg-<8 or 17 hex>)",
+        ),
+        dns_name=_check(
+            r,
+            "dixie:alb.dnsName",
+            r.sub("alb", alb_raw, "dnsName", str, required=bool(alb_raw)),
+            _DNS_NAME,
+            "a DNS name",
+        ),
+        zone_id=_check(
+            r,
+            "dixie:alb.zoneId",
+            r.sub("alb", alb_raw, "zoneId", str, required=bool(alb_raw)),
+            _ZONE_ID,
+            "a Route53 hosted zone id (Z...)",
+        ),
     )
-    if alb_raw and alb.arn and alb.listener_arn and _ALB_ARN.match(alb.arn) and _LISTENER_ARN.match(alb.listener_arn):
+    if (
+        alb_raw
+        and alb.arn
+        and alb.listener_arn
+        and _ALB_ARN.match(alb.arn)
+        and _LISTENER_ARN.match(alb.listener_arn)
+    ):
         lb_part = alb.arn.split(":loadbalancer/", 1)[1]
         if not alb.listener_arn.split(":listener/", 1)[1].startswith(lb_part + "/"):
             r.fail("dixie:alb.listenerArn", "must be a listener of the load balancer in dixie:alb.arn")
 
-    zone_id = _check(r, "dixie:route53ZoneId", r.get("route53ZoneId", str, required=True), _ZONE_ID, "a Route53 hosted zone id (Z...)")
+    zone_id = _check(
+        r,
+        "dixie:route53ZoneId",
+        r.get("route53ZoneId", str, required=True),
+        _ZONE_ID,
+        "a Route53 hosted zone id (Z...)",
+    )
 
     # image: exactly one of imageTag / appSource
     image_tag = r.get("imageTag", str)
@@ -511,14 +588,26 @@ def parse_settings(
     if image_tag is not None and app_source_raw is not None:
         r.fail("dixie:imageTag", "set either dixie:imageTag or dixie:appSource, not both")
     elif image_tag is None and app_source_raw is None:
-        r.fail("dixie:imageTag", "one of dixie:imageTag (a git SHA or semver tag) or dixie:appSource (a loa-dixie checkout) is required")
+        r.fail(
+            "dixie:imageTag",
+            "one of dixie:imageTag (a git SHA or semver tag) or dixie:appSource (a loa-dixie checkout) is required",
+        )
     if image_tag is not None:
         if image_tag.strip() == "":
-            r.fail("dixie:imageTag", "is empty; allowed: a git SHA (7-40 lower-case hex) or a semver tag such as v1.2.3")
+            r.fail(
+                "dixie:imageTag",
+                "is empty; allowed: a git SHA (7-40 lower-case hex) or a semver tag such as v1.2.3",
+            )
         elif image_tag == "latest":
-            r.fail("dixie:imageTag", "'latest' is refused (mutable, not reproducible); allowed: a git SHA (7-40 lower-case hex) or a semver tag such as v1.2.3")
+            r.fail(
+                "dixie:imageTag",
+                "'latest' is refused (mutable, not reproducible); allowed: a git SHA (7-40 lower-case hex) or a semver tag such as v1.2.3",
+            )
         elif not (_GIT_SHA.match(image_tag) or _SEMVER.match(image_tag)):
-            r.fail("dixie:imageTag", f"{image_tag!r} is not allowed; allowed: a git SHA (7-40 lower-case hex) or a semver tag such as v1.2.3")
+            r.fail(
+                "dixie:imageTag",
+                f"{image_tag!r} is not allowed; allowed: a git SHA (7-40 lower-case hex) or a semver tag such as v1.2.3",
+            )
     if app_source_raw is not None:
         if not app_source_raw.strip():
             r.fail("dixie:appSource", "is empty; allowed: the path of a loa-dixie checkout")
@@ -535,37 +624,92 @@ def parse_settings(
     memory = r.sub("task", task_raw, "memory", int)
     task = TaskSize(cpu=cpu or defaults.task.cpu, memory=memory or defaults.task.memory)
     if task.cpu not in FARGATE_SIZES:
-        r.fail("dixie:task.cpu", f"{task.cpu} is not a Fargate cpu size; allowed: {', '.join(map(str, FARGATE_SIZES))}")
+        r.fail(
+            "dixie:task.cpu",
+            f"{task.cpu} is not a Fargate cpu size; allowed: {', '.join(map(str, FARGATE_SIZES))}",
+        )
     elif task.memory not in FARGATE_SIZES[task.cpu]:
         mems = FARGATE_SIZES[task.cpu]
-        r.fail("dixie:task.memory", f"{task.memory} MiB is not valid with cpu {task.cpu}; allowed: {mems[0]}-{mems[-1]} in steps of {mems[1] - mems[0] if len(mems) > 1 else 0} ({', '.join(map(str, mems)) if len(mems) <= 4 else '...'})")
+        r.fail(
+            "dixie:task.memory",
+            f"{task.memory} MiB is not valid with cpu {task.cpu}; allowed: {mems[0]}-{mems[-1]} in steps of {mems[1] - mems[0] if len(mems) > 1 else 0} ({', '.join(map(str, mems)) if len(mems) <= 4 else '...'})",
+        )
 
     desired = r.get("desiredCount", int)
-    _check_int(r, "dixie:desiredCount", desired, DESIRED_COUNTS, "1 (running) or 0 (parked); Dixie is a single writer, never more than one task")
+    _check_int(
+        r,
+        "dixie:desiredCount",
+        desired,
+        DESIRED_COUNTS,
+        "1 (running) or 0 (parked); Dixie is a single writer, never more than one task",
+    )
     desired_count = 1 if desired is None else desired
 
     finn_raw = r.obj("finn", required=True)
     env_value = (environment or Environment.ARMITAGE).value
     finn = FinnSettings(
-        url=_check_url(r, "dixie:finn.url", r.sub("finn", finn_raw, "url", str, required=bool(finn_raw)), ("https",)),
-        ws_url=_check_url(r, "dixie:finn.wsUrl", r.sub("finn", finn_raw, "wsUrl", str, required=bool(finn_raw)), ("wss",)),
-        service_name=_check(r, "dixie:finn.serviceName", r.sub("finn", finn_raw, "serviceName", str) or f"loa-finn-{env_value}", _ECS_NAME, "an ECS service name"),
-        ssm_prefix=_check(r, "dixie:finn.ssmPrefix", r.sub("finn", finn_raw, "ssmPrefix", str) or f"/loa-finn/{env_value}", _SSM_PREFIX, "an SSM path such as /loa-finn/armitage (leading /, no trailing /)"),
+        url=_check_url(
+            r, "dixie:finn.url", r.sub("finn", finn_raw, "url", str, required=bool(finn_raw)), ("https",)
+        ),
+        ws_url=_check_url(
+            r, "dixie:finn.wsUrl", r.sub("finn", finn_raw, "wsUrl", str, required=bool(finn_raw)), ("wss",)
+        ),
+        service_name=_check(
+            r,
+            "dixie:finn.serviceName",
+            r.sub("finn", finn_raw, "serviceName", str) or f"loa-finn-{env_value}",
+            _ECS_NAME,
+            "an ECS service name",
+        ),
+        ssm_prefix=_check(
+            r,
+            "dixie:finn.ssmPrefix",
+            r.sub("finn", finn_raw, "ssmPrefix", str) or f"/loa-finn/{env_value}",
+            _SSM_PREFIX,
+            "an SSM path such as /loa-finn/armitage (leading /, no trailing /)",
+        ),
     )
 
     nats_raw = r.obj("nats", required=True)
     nats = NatsSettings(
-        url=_check_url(r, "dixie:nats.url", r.sub("nats", nats_raw, "url", str, required=bool(nats_raw)), ("nats", "tls"), port_required=True),
-        security_group_id=_check(r, "dixie:nats.securityGroupId", r.sub("nats", nats_raw, "securityGroupId", str, required=bool(nats_raw)), _AWS_ID["sg"], "a security group id (sg-<8 or 17 hex>)"),
-        service_name=_check(r, "dixie:nats.serviceName", r.sub("nats", nats_raw, "serviceName", str, required=bool(nats_raw)), _ECS_NAME, "an ECS service name"),
+        url=_check_url(
+            r,
+            "dixie:nats.url",
+            r.sub("nats", nats_raw, "url", str, required=bool(nats_raw)),
+            ("nats", "tls"),
+            port_required=True,
+        ),
+        security_group_id=_check(
+            r,
+            "dixie:nats.securityGroupId",
+            r.sub("nats", nats_raw, "securityGroupId", str, required=bool(nats_raw)),
+            _AWS_ID["sg"],
+            "a security group id (sg-<8 or 17 hex>)",
+        ),
+        service_name=_check(
+            r,
+            "dixie:nats.serviceName",
+            r.sub("nats", nats_raw, "serviceName", str, required=bool(nats_raw)),
+            _ECS_NAME,
+            "an ECS service name",
+        ),
     )
 
     db_raw = r.obj("database", required=True)
     db_instance = r.sub("database", db_raw, "instanceIdentifier", str)
     db_host = r.sub("database", db_raw, "host", str)
     if db_raw and (db_instance is None) == (db_host is None):
-        r.fail("dixie:database", "set exactly one of instanceIdentifier (an RDS instance, looked up) or host (e.g. PgBouncer)")
-    _check(r, "dixie:database.instanceIdentifier", db_instance, _RDS_ID, "an RDS instance identifier (letter first, letters, digits and -, up to 63)")
+        r.fail(
+            "dixie:database",
+            "set exactly one of instanceIdentifier (an RDS instance, looked up) or host (e.g. PgBouncer)",
+        )
+    _check(
+        r,
+        "dixie:database.instanceIdentifier",
+        db_instance,
+        _RDS_ID,
+        "an RDS instance identifier (letter first, letters, digits and -, up to 63)",
+    )
     if db_host is not None and not (_DNS_NAME.match(db_host) or _is_ip(db_host)):
         r.fail("dixie:database.host", f"{db_host!r} is not a host name or IP address")
     db_port = r.sub("database", db_raw, "port", int)
@@ -573,9 +717,17 @@ def parse_settings(
     db_name = r.sub("database", db_raw, "name", str) or "dixie"
     db_user = r.sub("database", db_raw, "user", str) or "dixie"
     for label, ident in (("dixie:database.name", db_name), ("dixie:database.user", db_user)):
-        _check(r, label, ident, _PG_IDENT, "a plain PostgreSQL identifier (lower-case letter or _, then letters, digits, _; up to 63)")
+        _check(
+            r,
+            label,
+            ident,
+            _PG_IDENT,
+            "a plain PostgreSQL identifier (lower-case letter or _, then letters, digits, _; up to 63)",
+        )
     db_sg = r.sub("database", db_raw, "securityGroupId", str)
-    _check(r, "dixie:database.securityGroupId", db_sg, _AWS_ID["sg"], "a security group id (sg-<8 or 17 hex>)")
+    _check(
+        r, "dixie:database.securityGroupId", db_sg, _AWS_ID["sg"], "a security group id (sg-<8 or 17 hex>)"
+    )
     database = DatabaseSettings(
         instance_identifier=db_instance,
         host=db_host,
@@ -612,7 +764,11 @@ def parse_settings(
     for key, rule, text in (
         ("jwtPrivateKey", _HEX64, "64 lower-case hex characters (openssl rand -hex 32)"),
         ("adminKey", _HEX64, "64 lower-case hex characters (openssl rand -hex 32)"),
-        ("databasePassword", re.compile(r"^[\x21-\x7e]{16,128}$"), "16-128 printable ASCII characters without spaces"),
+        (
+            "databasePassword",
+            re.compile(r"^[\x21-\x7e]{16,128}$"),
+            "16-128 printable ASCII characters without spaces",
+        ),
     ):
         raw = values.get(key)
         if raw is None or raw is UNREADABLE_SECRET:
@@ -685,7 +841,9 @@ def inspect_checkout(path: Path) -> str:
         return done.stdout.strip()
 
     if git("status", "--porcelain", "--untracked-files=no"):
-        raise ValueError(f"{str(path)!r} has uncommitted changes; commit or stash them so the image matches a SHA")
+        raise ValueError(
+            f"{str(path)!r} has uncommitted changes; commit or stash them so the image matches a SHA"
+        )
     return git("rev-parse", "--short=7", "HEAD")
 
 
@@ -737,7 +895,9 @@ def read_stack_file(path: Path) -> tuple[dict[str, Any], dict[str, Any], frozens
     except OSError as exc:
         raise SettingsError([ConfigProblem(str(path), f"cannot be read ({exc.strerror})")]) from None
     except yaml.YAMLError as exc:
-        raise SettingsError([ConfigProblem(str(path), f"is not valid YAML ({exc.__class__.__name__})")]) from None
+        raise SettingsError(
+            [ConfigProblem(str(path), f"is not valid YAML ({exc.__class__.__name__})")]
+        ) from None
     config = doc.get("config", {}) if isinstance(doc, dict) else None
     if not isinstance(config, dict):
         raise SettingsError([ConfigProblem(str(path), "has no 'config:' mapping")])
@@ -757,7 +917,9 @@ STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 def stack_file(stack: str, project_dir: Path | None = None) -> Path:
     if not STACK_NAME.match(stack):
-        raise SettingsError([ConfigProblem("--stack", f"{stack!r} is not a stack name (letters, digits, - _ .)")])
+        raise SettingsError(
+            [ConfigProblem("--stack", f"{stack!r} is not a stack name (letters, digits, - _ .)")]
+        )
     return (project_dir or project_root()) / f"Pulumi.{stack}.yaml"
 
 
@@ -771,7 +933,12 @@ def load_stack_file(stack: str, project_dir: Path | None = None) -> Settings:
     if not path.is_file():
         available = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml"))
         raise SettingsError(
-            [ConfigProblem("--stack", f"no stack file {path.name}; available stacks: {', '.join(available) or 'none'}")]
+            [
+                ConfigProblem(
+                    "--stack",
+                    f"no stack file {path.name}; available stacks: {', '.join(available) or 'none'}",
+                )
+            ]
         )
     values, aws, secret = read_stack_file(path)
     return parse_settings(stack, values, aws, secret_keys=secret)

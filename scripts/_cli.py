@@ -31,7 +31,9 @@ class OperationFailed(Exception):
 
 
 # userinfo in any URL-ish text: scheme://user:password@host -> scheme://user:***@host
-_URL_PASSWORD = re.compile(r"(?P<pre>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<post>@)", re.IGNORECASE)
+_URL_PASSWORD = re.compile(
+    r"(?P<pre>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<post>@)", re.IGNORECASE
+)
 # libpq-style key=value password
 _KV_PASSWORD = re.compile(r"(?P<pre>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
@@ -64,7 +66,9 @@ def new_parser(prog: str, description: str, epilog: str | None = None) -> Parser
         help="stack whose Pulumi.<STACK>.yaml supplies names, prefixes and region (default: %(default)s)",
     )
     parser.add_argument("--region", help="AWS region (default: the stack's aws:region, then AWS_REGION)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout instead of a table")
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON document on stdout instead of a table"
+    )
     return parser
 
 
@@ -77,8 +81,11 @@ def stack_settings(stack: str) -> Settings:
 
 
 def region_for(args: argparse.Namespace, settings: Settings | None) -> str:
-    region = args.region or (settings.region if settings else None) or os.environ.get("AWS_REGION") or os.environ.get(
-        "AWS_DEFAULT_REGION"
+    region = (
+        args.region
+        or (settings.region if settings else None)
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
     )
     if not region:
         raise UsageError("no AWS region: pass --region, set aws:region in the stack, or set AWS_REGION")
@@ -97,7 +104,9 @@ def print_json(document: Any) -> None:
     sys.stdout.write("\n")
 
 
-def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, caption: str | None = None) -> None:
+def print_table(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, caption: str | None = None
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -131,7 +140,7 @@ def run_tool(prog: str, body: Callable[[], int], secrets: Callable[[], Iterable[
         return _fail(prog, EXIT_FAILED, str(exc), secrets)
     except KeyboardInterrupt:
         return _fail(prog, 130, "interrupted", secrets)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback reaches the user
+    except Exception as exc:
         return _fail(prog, *_classify(exc), secrets)
 
 
@@ -141,14 +150,24 @@ def _classify(exc: Exception) -> tuple[int, str]:
     except ImportError:  # pragma: no cover - boto3 is a dependency
         return EXIT_FAILED, f"{type(exc).__name__}: {exc}"
     if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
-        return EXIT_USAGE, "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        return (
+            EXIT_USAGE,
+            "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+        )
     if isinstance(exc, bx.NoRegionError):
         return EXIT_USAGE, "no AWS region: pass --region or set AWS_REGION"
     if isinstance(exc, bx.ClientError):
         error = exc.response.get("Error", {})
         code = error.get("Code", "Unknown")
         op = getattr(exc, "operation_name", "AWS call")
-        if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken"}:
+        if code in {
+            "AccessDenied",
+            "AccessDeniedException",
+            "UnauthorizedOperation",
+            "UnrecognizedClientException",
+            "InvalidClientTokenId",
+            "ExpiredToken",
+        }:
             return EXIT_FAILED, f"AWS denied {op} ({code}): check the credentials' permissions"
         return EXIT_FAILED, f"AWS {op} failed ({code}): {error.get('Message', '')}"
     if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ReadTimeoutError):
@@ -161,7 +180,7 @@ def _classify(exc: Exception) -> tuple[int, str]:
 def _fail(prog: str, code: int, message: str, secrets: Callable[[], Iterable[str | None]]) -> int:
     try:
         known = list(secrets())
-    except Exception:  # noqa: BLE001 - redaction must never raise while reporting an error
+    except Exception:
         known = []
     first_line = redact(message, known).strip().splitlines()[0] if message.strip() else "failed"
     print(f"{prog}: error: {first_line}", file=sys.stderr)

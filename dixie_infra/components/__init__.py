@@ -12,8 +12,14 @@ import pulumi
 TYPE_PREFIX = "dixie:infra"
 
 
-def child(parent: pulumi.Resource, *, protect: bool = False, depends_on: list[pulumi.Resource] | None = None,
-          custom_timeouts: pulumi.CustomTimeouts | None = None, delete_before_replace: bool | None = None) -> pulumi.ResourceOptions:
+def child(
+    parent: pulumi.Resource,
+    *,
+    protect: bool = False,
+    depends_on: list[pulumi.Resource] | None = None,
+    custom_timeouts: pulumi.CustomTimeouts | None = None,
+    delete_before_replace: bool | None = None,
+) -> pulumi.ResourceOptions:
     """Options for a component's child: parented, and nothing else inherited from the caller."""
     return pulumi.ResourceOptions(
         parent=parent,

@@ -59,7 +59,11 @@ class Alarms(pulumi.ComponentResource):
         self.topic = aws.sns.Topic(f"{name}-topic", name=n.alarm_topic, opts=child(self))
         self.subscription = (
             aws.sns.TopicSubscription(
-                f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=args.alarm_email, opts=child(self)
+                f"{name}-email",
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=args.alarm_email,
+                opts=child(self),
             )
             if args.alarm_email
             else None
@@ -67,40 +71,141 @@ class Alarms(pulumi.ComponentResource):
 
         self.metric_filters = {
             "CircuitBreakerOpen": self._metric_filter(
-                f"{name}-circuit-breaker-filter", n.circuit_breaker_filter, args, '{ $.circuit_state = "open" }', "CircuitBreakerOpen"
+                f"{name}-circuit-breaker-filter",
+                n.circuit_breaker_filter,
+                args,
+                '{ $.circuit_state = "open" }',
+                "CircuitBreakerOpen",
             ),
             "AllowlistDenied": self._metric_filter(
-                f"{name}-allowlist-denied-filter", n.allowlist_denied_filter, args,
-                '{ $.auth_type = "none" && $.action = "denied" }', "AllowlistDenied",
+                f"{name}-allowlist-denied-filter",
+                n.allowlist_denied_filter,
+                args,
+                '{ $.auth_type = "none" && $.action = "denied" }',
+                "AllowlistDenied",
             ),
         }
 
-        ecs = {"ClusterName": args.cluster_name, "ServiceName": args.service_name}
-        alb = {"TargetGroup": args.target_group_arn_suffix, "LoadBalancer": args.load_balancer_arn_suffix}
+        ecs: dict[str, pulumi.Input[str]] = {
+            "ClusterName": args.cluster_name,
+            "ServiceName": args.service_name,
+        }
+        alb: dict[str, pulumi.Input[str]] = {
+            "TargetGroup": args.target_group_arn_suffix,
+            "LoadBalancer": args.load_balancer_arn_suffix,
+        }
         # ElastiCache reports memory per node; the primary of a replication group is <id>-001.
-        redis = {"CacheClusterId": pulumi.Output.concat(args.redis_replication_group_id, "-001")}
+        redis: dict[str, pulumi.Input[str]] = {
+            "CacheClusterId": pulumi.Output.concat(args.redis_replication_group_id, "-001")
+        }
         specs: list[tuple[AlarmSpec, dict[str, pulumi.Input[str]]]] = [
-            (AlarmSpec("desired-count-drift", "More than one Dixie task desired: two writers corrupt the write-ahead log",
-                       "ECS/ContainerInsights", "DesiredTaskCount", "GreaterThanThreshold", 1, 60, 1, statistic="Maximum"), ecs),
-            (AlarmSpec("cpu-high", "Dixie CPU above 80%", "AWS/ECS", "CPUUtilization", "GreaterThanThreshold", 80, 300, 3,
-                       statistic="Average"), ecs),
-            (AlarmSpec("memory-high", "Dixie memory above 80%", "AWS/ECS", "MemoryUtilization", "GreaterThanThreshold", 80,
-                       300, 3, statistic="Average"), ecs),
+            (
+                AlarmSpec(
+                    "desired-count-drift",
+                    "More than one Dixie task desired: two writers corrupt the write-ahead log",
+                    "ECS/ContainerInsights",
+                    "DesiredTaskCount",
+                    "GreaterThanThreshold",
+                    1,
+                    60,
+                    1,
+                    statistic="Maximum",
+                ),
+                ecs,
+            ),
+            (
+                AlarmSpec(
+                    "cpu-high",
+                    "Dixie CPU above 80%",
+                    "AWS/ECS",
+                    "CPUUtilization",
+                    "GreaterThanThreshold",
+                    80,
+                    300,
+                    3,
+                    statistic="Average",
+                ),
+                ecs,
+            ),
+            (
+                AlarmSpec(
+                    "memory-high",
+                    "Dixie memory above 80%",
+                    "AWS/ECS",
+                    "MemoryUtilization",
+                    "GreaterThanThreshold",
+                    80,
+                    300,
+                    3,
+                    statistic="Average",
+                ),
+                ecs,
+            ),
             # No data from the target group means no healthy host at all.
-            (AlarmSpec("unhealthy-hosts", "No healthy Dixie target behind the ALB", "AWS/ApplicationELB", "HealthyHostCount",
-                       "LessThanThreshold", 1, 60, 3, statistic="Minimum", treat_missing_data="breaching"), alb),
-            (AlarmSpec("finn-latency-p95", "Dixie p95 response time above 5 s", "AWS/ApplicationELB", "TargetResponseTime",
-                       "GreaterThanThreshold", 5, 60, 5, extended_statistic="p95"), alb),
-            (AlarmSpec("redis-memory-high", "Dixie Redis memory above 70% (noeviction refuses writes when full)",
-                       "AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "GreaterThanThreshold", 70, 300, 3,
-                       statistic="Average"), redis),
-            (AlarmSpec("circuit-breaker-open", "Dixie's circuit breaker to Finn is open", args.metric_namespace,
-                       "CircuitBreakerOpen", "GreaterThanThreshold", 0, 60, 1, statistic="Sum"), {}),
+            (
+                AlarmSpec(
+                    "unhealthy-hosts",
+                    "No healthy Dixie target behind the ALB",
+                    "AWS/ApplicationELB",
+                    "HealthyHostCount",
+                    "LessThanThreshold",
+                    1,
+                    60,
+                    3,
+                    statistic="Minimum",
+                    treat_missing_data="breaching",
+                ),
+                alb,
+            ),
+            (
+                AlarmSpec(
+                    "finn-latency-p95",
+                    "Dixie p95 response time above 5 s",
+                    "AWS/ApplicationELB",
+                    "TargetResponseTime",
+                    "GreaterThanThreshold",
+                    5,
+                    60,
+                    5,
+                    extended_statistic="p95",
+                ),
+                alb,
+            ),
+            (
+                AlarmSpec(
+                    "redis-memory-high",
+                    "Dixie Redis memory above 70% (noeviction refuses writes when full)",
+                    "AWS/ElastiCache",
+                    "DatabaseMemoryUsagePercentage",
+                    "GreaterThanThreshold",
+                    70,
+                    300,
+                    3,
+                    statistic="Average",
+                ),
+                redis,
+            ),
+            (
+                AlarmSpec(
+                    "circuit-breaker-open",
+                    "Dixie's circuit breaker to Finn is open",
+                    args.metric_namespace,
+                    "CircuitBreakerOpen",
+                    "GreaterThanThreshold",
+                    0,
+                    60,
+                    1,
+                    statistic="Sum",
+                ),
+                {},
+            ),
         ]
         self.alarms = {spec.role: self._alarm(name, n.alarm(spec.role), spec, dims) for spec, dims in specs}
         self.register_outputs({"topicArn": self.topic.arn})
 
-    def _metric_filter(self, logical: str, physical: str, args: AlarmsArgs, pattern: str, metric: str) -> aws.cloudwatch.LogMetricFilter:
+    def _metric_filter(
+        self, logical: str, physical: str, args: AlarmsArgs, pattern: str, metric: str
+    ) -> aws.cloudwatch.LogMetricFilter:
         return aws.cloudwatch.LogMetricFilter(
             logical,
             name=physical,
@@ -112,7 +217,9 @@ class Alarms(pulumi.ComponentResource):
             opts=child(self),
         )
 
-    def _alarm(self, component: str, physical: str, spec: AlarmSpec, dimensions: dict[str, pulumi.Input[str]]) -> aws.cloudwatch.MetricAlarm:
+    def _alarm(
+        self, component: str, physical: str, spec: AlarmSpec, dimensions: dict[str, pulumi.Input[str]]
+    ) -> aws.cloudwatch.MetricAlarm:
         return aws.cloudwatch.MetricAlarm(
             f"{component}-{spec.role}",
             name=physical,

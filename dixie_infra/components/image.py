@@ -57,7 +57,9 @@ class ImageRepository(pulumi.ComponentResource):
             name=args.repository_name,
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")],
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")
+            ],
             force_delete=False,
             # Losing the repository loses every image the service can roll back to.
             opts=child(self, protect=True),
@@ -89,7 +91,7 @@ class ImageRepository(pulumi.ComponentResource):
     def _existing_tags(self, repository_name: str) -> set[str]:
         try:
             images = aws.ecr.get_images(repository_name=repository_name, opts=invoke_opts(self))
-        except Exception:  # noqa: BLE001 - a repository that does not exist yet holds no tags
+        except Exception:
             return set()
         return {i.image_tag for i in images.image_ids if i.image_tag}
 
@@ -100,7 +102,9 @@ class ImageRepository(pulumi.ComponentResource):
             # Re-pushing a tag into an IMMUTABLE repository fails; the image of this SHA is
             # already there, so it is reused rather than rebuilt.
             return self._from_tag(source.git_sha)
-        registry = aws.ecr.get_authorization_token_output(registry_id=self.repository.registry_id, opts=invoke_opts(self))
+        registry = aws.ecr.get_authorization_token_output(
+            registry_id=self.repository.registry_id, opts=invoke_opts(self)
+        )
         image = docker.Image(
             f"{name}-image",
             image_name=pulumi.Output.concat(self.repository_url, ":", source.git_sha),

@@ -33,7 +33,15 @@ class ServiceNetworkArgs:
     database_security_group_id: str | None
 
 
-def ingress_from(parent: pulumi.Resource, name: str, *, on: pulumi.Input[str], source: pulumi.Input[str], port: int, description: str) -> aws.vpc.SecurityGroupIngressRule:
+def ingress_from(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    on: pulumi.Input[str],
+    source: pulumi.Input[str],
+    port: int,
+    description: str,
+) -> aws.vpc.SecurityGroupIngressRule:
     return aws.vpc.SecurityGroupIngressRule(
         name,
         security_group_id=on,
@@ -46,7 +54,16 @@ def ingress_from(parent: pulumi.Resource, name: str, *, on: pulumi.Input[str], s
     )
 
 
-def egress_to(parent: pulumi.Resource, name: str, *, on: pulumi.Input[str], port: int, description: str, cidr: str | None = None, group: pulumi.Input[str] | None = None) -> aws.vpc.SecurityGroupEgressRule:
+def egress_to(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    on: pulumi.Input[str],
+    port: int,
+    description: str,
+    cidr: str | None = None,
+    group: pulumi.Input[str] | None = None,
+) -> aws.vpc.SecurityGroupEgressRule:
     return aws.vpc.SecurityGroupEgressRule(
         name,
         security_group_id=on,
@@ -77,18 +94,67 @@ class ServiceNetwork(pulumi.ComponentResource):
         )
         sg = self.security_group.id
         self.security_group_id = sg
-        self.alb_ingress = ingress_from(self, f"{name}-from-alb", on=sg, source=args.alb_security_group_id, port=names.APP_PORT, description="HTTP from the shared ALB")
+        self.alb_ingress = ingress_from(
+            self,
+            f"{name}-from-alb",
+            on=sg,
+            source=args.alb_security_group_id,
+            port=names.APP_PORT,
+            description="HTTP from the shared ALB",
+        )
         self.egress = [
-            egress_to(self, f"{name}-to-https", on=sg, cidr=ANYWHERE, port=443, description="HTTPS: Finn via the ALB, external APIs"),
-            egress_to(self, f"{name}-to-postgres", on=sg, cidr=names.PRIVATE_CIDR, port=names.POSTGRES_PORT, description="PostgreSQL (RDS, PgBouncer)"),
-            egress_to(self, f"{name}-to-nats", on=sg, cidr=names.PRIVATE_CIDR, port=names.NATS_PORT, description="NATS"),
-            egress_to(self, f"{name}-to-otlp", on=sg, cidr=names.PRIVATE_CIDR, port=names.OTLP_PORT, description="OTLP traces to Tempo"),
+            egress_to(
+                self,
+                f"{name}-to-https",
+                on=sg,
+                cidr=ANYWHERE,
+                port=443,
+                description="HTTPS: Finn via the ALB, external APIs",
+            ),
+            egress_to(
+                self,
+                f"{name}-to-postgres",
+                on=sg,
+                cidr=names.PRIVATE_CIDR,
+                port=names.POSTGRES_PORT,
+                description="PostgreSQL (RDS, PgBouncer)",
+            ),
+            egress_to(
+                self,
+                f"{name}-to-nats",
+                on=sg,
+                cidr=names.PRIVATE_CIDR,
+                port=names.NATS_PORT,
+                description="NATS",
+            ),
+            egress_to(
+                self,
+                f"{name}-to-otlp",
+                on=sg,
+                cidr=names.PRIVATE_CIDR,
+                port=names.OTLP_PORT,
+                description="OTLP traces to Tempo",
+            ),
         ]
         # Task 3.1: the NATS SG (owned by freeside) must admit Dixie's own SG, or NATS is
         # unreachable and Dixie reports degraded.
-        self.nats_ingress = ingress_from(self, f"{name}-nats-ingress", on=args.nats_security_group_id, source=sg, port=names.NATS_PORT, description="NATS client from Dixie")
+        self.nats_ingress = ingress_from(
+            self,
+            f"{name}-nats-ingress",
+            on=args.nats_security_group_id,
+            source=sg,
+            port=names.NATS_PORT,
+            description="NATS client from Dixie",
+        )
         self.database_ingress = (
-            ingress_from(self, f"{name}-database-ingress", on=args.database_security_group_id, source=sg, port=names.POSTGRES_PORT, description="PostgreSQL client from Dixie")
+            ingress_from(
+                self,
+                f"{name}-database-ingress",
+                on=args.database_security_group_id,
+                source=sg,
+                port=names.POSTGRES_PORT,
+                description="PostgreSQL client from Dixie",
+            )
             if args.database_security_group_id
             else None
         )

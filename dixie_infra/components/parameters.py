@@ -28,7 +28,7 @@ from dixie_infra.names import ParameterType
 
 # Characters a generated database password may contain besides alphanumerics; several need
 # URL-encoding in DATABASE_URL, which the URL builder does.
-PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
+PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"  # noqa: S105 - a character set, not a password
 
 
 @dataclass(frozen=True)
@@ -87,14 +87,12 @@ class ServiceParameters(pulumi.ComponentResource):
             )
             password = pulumi.Output.secret(generated.result)
 
-        db_url = pulumi.Output.secret(
-            pulumi.Output.all(args.database_host, password).apply(
-                lambda v: database_url(args.database_user, v[1], v[0], args.database_port, args.database_name)
-            )
+        db_url: pulumi.Output[str] = pulumi.Output.all(args.database_host, password).apply(
+            lambda v: database_url(args.database_user, v[1], v[0], args.database_port, args.database_name)
         )
         token = args.redis_auth_token
-        r_url = pulumi.Output.secret(
-            pulumi.Output.all(args.redis_endpoint, token).apply(lambda v: redis_url(v[0], v[1]))
+        r_url: pulumi.Output[str] = pulumi.Output.all(args.redis_endpoint, token).apply(
+            lambda v: redis_url(v[0], v[1])
         )
         values: dict[str, pulumi.Input[str]] = {
             "FINN_URL": args.finn_url,
@@ -118,7 +116,9 @@ class ServiceParameters(pulumi.ComponentResource):
                 opts=child(self),
             )
         self.arns = {key: p.arn for key, p in self.parameters.items()}
-        self.revision = pulumi.Output.all(**{k: p.version for k, p in self.parameters.items()}).apply(config_revision)
+        self.revision = pulumi.Output.all(**{k: p.version for k, p in self.parameters.items()}).apply(
+            config_revision
+        )
         self.register_outputs({"revision": self.revision})
 
     def _hex_secret(self, name: str, existing: str | None) -> pulumi.Output[str]:

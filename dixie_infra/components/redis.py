@@ -63,14 +63,30 @@ class RedisCache(pulumi.ComponentResource):
             tags={"Name": args.security_group_name},
             opts=child(self),
         )
-        self.ingress = ingress_from(self, f"{name}-from-service", on=self.security_group.id, source=args.service_security_group_id, port=names.REDIS_PORT, description="Redis from Dixie tasks")
-        self.service_egress = egress_to(self, f"{name}-service-egress", on=args.service_security_group_id, group=self.security_group.id, port=names.REDIS_PORT, description="Redis")
+        self.ingress = ingress_from(
+            self,
+            f"{name}-from-service",
+            on=self.security_group.id,
+            source=args.service_security_group_id,
+            port=names.REDIS_PORT,
+            description="Redis from Dixie tasks",
+        )
+        self.service_egress = egress_to(
+            self,
+            f"{name}-service-egress",
+            on=args.service_security_group_id,
+            group=self.security_group.id,
+            port=names.REDIS_PORT,
+            description="Redis",
+        )
         self.parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params",
             name=args.parameter_group_name,
             family=PARAMETER_FAMILY,
             description="Dixie Redis 7 - noeviction",
-            parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value="noeviction")],
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value="noeviction")
+            ],
             opts=child(self),
         )
         if args.auth:
@@ -105,7 +121,11 @@ class RedisCache(pulumi.ComponentResource):
             maintenance_window="sun:05:00-sun:06:00",
             apply_immediately=False,
             # Replacing the group loses its data; creation alone takes 10-15 minutes.
-            opts=child(self, protect=True, custom_timeouts=pulumi.CustomTimeouts(create="45m", update="45m", delete="45m")),
+            opts=child(
+                self,
+                protect=True,
+                custom_timeouts=pulumi.CustomTimeouts(create="45m", update="45m", delete="45m"),
+            ),
         )
         self.primary_endpoint = self.replication_group.primary_endpoint_address
         self.register_outputs({"primaryEndpoint": self.primary_endpoint})

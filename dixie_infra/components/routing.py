@@ -39,7 +39,9 @@ class AlbRoute(pulumi.ComponentResource):
     def __init__(self, name: str, args: AlbRouteArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:AlbRoute", name, None, opts)
         if len(args.target_group_name) > names.TARGET_GROUP_NAME_MAX:
-            raise ValueError(f"target group name {args.target_group_name!r} exceeds {names.TARGET_GROUP_NAME_MAX} characters")
+            raise ValueError(
+                f"target group name {args.target_group_name!r} exceeds {names.TARGET_GROUP_NAME_MAX} characters"
+            )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-targets",
             name=args.target_group_name,

@@ -23,7 +23,7 @@ import pulumi_aws as aws
 
 from dixie_infra import names
 from dixie_infra.components import TYPE_PREFIX, child
-from dixie_infra.names import ResourceNames
+from dixie_infra.names import Environment, ResourceNames
 
 TASK_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 #: Migrations run at start-up under an advisory lock; the ALB must not kill the task meanwhile.
@@ -31,14 +31,14 @@ HEALTH_CHECK_GRACE_SECONDS = 300
 STEADY_STATE_TIMEOUT = "30m"
 HEALTH_CHECK_COMMAND = (
     "node -e \"fetch('http://localhost:3001/api/health')"
-    ".then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))\""
+    '.then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"'
 )
 
 
 @dataclass(frozen=True)
 class FargateServiceArgs:
     names: ResourceNames
-    environment: names.Environment
+    environment: Environment
     region: str
     cluster_arn: pulumi.Input[str]
     subnet_ids: tuple[str, ...]
@@ -59,7 +59,11 @@ def assume_role_policy() -> pulumi.Output[str]:
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
             ],
         }
     )
@@ -68,7 +72,7 @@ def assume_role_policy() -> pulumi.Output[str]:
 def container_definitions(
     *,
     image: pulumi.Input[str],
-    environment: names.Environment,
+    environment: Environment,
     region: str,
     log_group: str,
     secrets: dict[str, pulumi.Output[str]],
@@ -88,7 +92,9 @@ def container_definitions(
                 "name": names.CONTAINER_NAME,
                 "image": image,
                 "essential": True,
-                "portMappings": [{"containerPort": names.APP_PORT, "hostPort": names.APP_PORT, "protocol": "tcp"}],
+                "portMappings": [
+                    {"containerPort": names.APP_PORT, "hostPort": names.APP_PORT, "protocol": "tcp"}
+                ],
                 "environment": [{"name": k, "value": v} for k, v in env.items()],
                 "secrets": [{"name": k, "valueFrom": arn} for k, arn in secrets.items()],
                 "logConfiguration": {
@@ -233,7 +239,9 @@ class FargateService(pulumi.ComponentResource):
             platform_version="LATEST",
             deployment_maximum_percent=100,
             deployment_minimum_healthy_percent=0,
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
             deployment_controller=aws.ecs.ServiceDeploymentControllerArgs(type="ECS"),
             availability_zone_rebalancing="DISABLED",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
@@ -255,7 +263,12 @@ class FargateService(pulumi.ComponentResource):
             opts=child(
                 self,
                 protect=True,
-                depends_on=[self.execution_managed, self.execution_policy, self.task_policy, *args.depends_on],
+                depends_on=[
+                    self.execution_managed,
+                    self.execution_policy,
+                    self.task_policy,
+                    *args.depends_on,
+                ],
                 custom_timeouts=pulumi.CustomTimeouts(
                     create=STEADY_STATE_TIMEOUT, update=STEADY_STATE_TIMEOUT, delete="20m"
                 ),

@@ -21,7 +21,12 @@ def production_config() -> tuple[dict[str, Any], list[str]]:
     return stack_config("production", STACKS)
 
 
-def run(stack: str, config: dict[str, Any], secret_keys: list[str] | tuple[str, ...] = (), mocks: OfflineMocks | None = None) -> Evaluation:
+def run(
+    stack: str,
+    config: dict[str, Any],
+    secret_keys: list[str] | tuple[str, ...] = (),
+    mocks: OfflineMocks | None = None,
+) -> Evaluation:
     return evaluate(stack, config, secret_keys=secret_keys, mocks=mocks)
 
 

@@ -13,13 +13,61 @@ ECS_DIMS = {"ClusterName": "arrakis-staging-cluster", "ServiceName": "dixie-armi
 
 EXPECTED = {
     # name: (namespace, metric, comparison, threshold, period, periods, statistic)
-    "dixie-armitage-desired-count-drift": ("ECS/ContainerInsights", "DesiredTaskCount", "GreaterThanThreshold", 1, 60, 1, "Maximum"),
+    "dixie-armitage-desired-count-drift": (
+        "ECS/ContainerInsights",
+        "DesiredTaskCount",
+        "GreaterThanThreshold",
+        1,
+        60,
+        1,
+        "Maximum",
+    ),
     "dixie-armitage-cpu-high": ("AWS/ECS", "CPUUtilization", "GreaterThanThreshold", 80, 300, 3, "Average"),
-    "dixie-armitage-memory-high": ("AWS/ECS", "MemoryUtilization", "GreaterThanThreshold", 80, 300, 3, "Average"),
-    "dixie-armitage-unhealthy-hosts": ("AWS/ApplicationELB", "HealthyHostCount", "LessThanThreshold", 1, 60, 3, "Minimum"),
-    "dixie-armitage-finn-latency-p95": ("AWS/ApplicationELB", "TargetResponseTime", "GreaterThanThreshold", 5, 60, 5, "p95"),
-    "dixie-armitage-redis-memory-high": ("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "GreaterThanThreshold", 70, 300, 3, "Average"),
-    "dixie-armitage-circuit-breaker-open": ("Dixie/armitage", "CircuitBreakerOpen", "GreaterThanThreshold", 0, 60, 1, "Sum"),
+    "dixie-armitage-memory-high": (
+        "AWS/ECS",
+        "MemoryUtilization",
+        "GreaterThanThreshold",
+        80,
+        300,
+        3,
+        "Average",
+    ),
+    "dixie-armitage-unhealthy-hosts": (
+        "AWS/ApplicationELB",
+        "HealthyHostCount",
+        "LessThanThreshold",
+        1,
+        60,
+        3,
+        "Minimum",
+    ),
+    "dixie-armitage-finn-latency-p95": (
+        "AWS/ApplicationELB",
+        "TargetResponseTime",
+        "GreaterThanThreshold",
+        5,
+        60,
+        5,
+        "p95",
+    ),
+    "dixie-armitage-redis-memory-high": (
+        "AWS/ElastiCache",
+        "DatabaseMemoryUsagePercentage",
+        "GreaterThanThreshold",
+        70,
+        300,
+        3,
+        "Average",
+    ),
+    "dixie-armitage-circuit-breaker-open": (
+        "Dixie/armitage",
+        "CircuitBreakerOpen",
+        "GreaterThanThreshold",
+        0,
+        60,
+        1,
+        "Sum",
+    ),
 }
 
 
@@ -32,7 +80,11 @@ def test_seven_alarms_with_the_facts_sheet_thresholds(armitage: Evaluation) -> N
     assert set(alarms) == set(EXPECTED)
     for name, (namespace, metric, comparison, threshold, period, periods, stat) in EXPECTED.items():
         a = alarms[name]
-        assert (a["namespace"], a["metricName"], a["comparisonOperator"]) == (namespace, metric, comparison), name
+        assert (a["namespace"], a["metricName"], a["comparisonOperator"]) == (
+            namespace,
+            metric,
+            comparison,
+        ), name
         assert (a["threshold"], a["period"], a["evaluationPeriods"]) == (threshold, period, periods), name
         assert a.get("statistic", a.get("extendedStatistic")) == stat, name
 
@@ -47,24 +99,36 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok(each_stack: Evaluation) 
 
 def test_alarm_dimensions_address_this_service(armitage: Evaluation) -> None:
     alarms = _alarms(armitage)
-    for name in ("dixie-armitage-desired-count-drift", "dixie-armitage-cpu-high", "dixie-armitage-memory-high"):
+    for name in (
+        "dixie-armitage-desired-count-drift",
+        "dixie-armitage-cpu-high",
+        "dixie-armitage-memory-high",
+    ):
         assert alarms[name]["dimensions"] == ECS_DIMS
     for name in ("dixie-armitage-unhealthy-hosts", "dixie-armitage-finn-latency-p95"):
         dims = alarms[name]["dimensions"]
         assert dims["LoadBalancer"] == LB_SUFFIX
         assert dims["TargetGroup"].startswith(TG_SUFFIX_PREFIX)
-    assert alarms["dixie-armitage-redis-memory-high"]["dimensions"] == {"CacheClusterId": "dixie-armitage-001"}
+    assert alarms["dixie-armitage-redis-memory-high"]["dimensions"] == {
+        "CacheClusterId": "dixie-armitage-001"
+    }
 
 
 @pytest.mark.parametrize(
     ("name", "pattern", "metric"),
     [
         ("dixie-armitage-circuit-breaker-open", '{ $.circuit_state = "open" }', "CircuitBreakerOpen"),
-        ("dixie-armitage-allowlist-denied", '{ $.auth_type = "none" && $.action = "denied" }', "AllowlistDenied"),
+        (
+            "dixie-armitage-allowlist-denied",
+            '{ $.auth_type = "none" && $.action = "denied" }',
+            "AllowlistDenied",
+        ),
     ],
 )
 def test_metric_filters_count_log_events(armitage: Evaluation, name: str, pattern: str, metric: str) -> None:
-    filters = {r.plain["name"]: r.plain for r in armitage.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")}
+    filters = {
+        r.plain["name"]: r.plain for r in armitage.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    }
     assert len(filters) == 2
     f = filters[name]
     assert (f["logGroupName"], f["pattern"]) == ("/ecs/dixie-armitage", pattern)

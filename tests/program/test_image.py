@@ -56,7 +56,9 @@ def _checkout(tmp_path: Path) -> tuple[Path, str]:
     (repo / "deploy" / "Dockerfile").write_text("FROM node:22-slim\n")
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()
 
     git("init", "-q")
     git("add", "-A")
@@ -91,13 +93,16 @@ def test_app_source_reuses_an_image_already_pushed_for_that_sha(tmp_path: Path) 
     mocks = OfflineMocks(existing_image_tags=frozenset({sha}))
     evaluation = run("armitage", _with_app_source(repo), mocks=mocks)
     assert evaluation.of_type(DOCKER_IMAGE) == []
-    assert ("aws:ecr/getImage:getImage", {"repositoryName": "dixie-armitage", "imageTag": sha}) in evaluation.invokes
+    assert (
+        "aws:ecr/getImage:getImage",
+        {"repositoryName": "dixie-armitage", "imageTag": sha},
+    ) in evaluation.invokes
 
 
 def test_a_dirty_checkout_is_refused_before_anything_is_registered(tmp_path: Path) -> None:
     repo, _ = _checkout(tmp_path)
     (repo / "deploy" / "Dockerfile").write_text("FROM node:25\n")
     mocks = OfflineMocks()
-    with pytest.raises(SettingsError, match="dixie:appSource: .*uncommitted changes"):
+    with pytest.raises(SettingsError, match=r"dixie:appSource: .*uncommitted changes"):
         run("armitage", _with_app_source(repo), mocks=mocks)
     assert [t for t, _ in mocks.registered if t.startswith(("aws:", "docker:"))] == []

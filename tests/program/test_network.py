@@ -12,18 +12,25 @@ ALB_SG = "sg-007cdd539bcc3360c"
 def test_service_sg_admits_only_the_alb_on_the_app_port(armitage: Evaluation) -> None:
     service_sg = sg_id(armitage, "dixie-armitage-ecs")
     ingress = rules(armitage, INGRESS, service_sg)
-    assert [(r["fromPort"], r["toPort"], r["ipProtocol"], r["referencedSecurityGroupId"]) for r in ingress] == [
-        (3001, 3001, "tcp", ALB_SG)
-    ]
+    assert [
+        (r["fromPort"], r["toPort"], r["ipProtocol"], r["referencedSecurityGroupId"]) for r in ingress
+    ] == [(3001, 3001, "tcp", ALB_SG)]
 
 
 def test_service_sg_egress_is_exactly_https_out_and_private_ports(armitage: Evaluation) -> None:
     service_sg = sg_id(armitage, "dixie-armitage-ecs")
     redis_sg = sg_id(armitage, "dixie-armitage-redis")
     egress = {
-        (r["fromPort"], r.get("cidrIpv4") or r.get("referencedSecurityGroupId")) for r in rules(armitage, EGRESS, service_sg)
+        (r["fromPort"], r.get("cidrIpv4") or r.get("referencedSecurityGroupId"))
+        for r in rules(armitage, EGRESS, service_sg)
     }
-    assert egress == {(443, "0.0.0.0/0"), (5432, "10.0.0.0/8"), (4222, "10.0.0.0/8"), (4317, "10.0.0.0/8"), (6379, redis_sg)}
+    assert egress == {
+        (443, "0.0.0.0/0"),
+        (5432, "10.0.0.0/8"),
+        (4222, "10.0.0.0/8"),
+        (4317, "10.0.0.0/8"),
+        (6379, redis_sg),
+    }
     assert all(r["ipProtocol"] == "tcp" for r in rules(armitage, EGRESS, service_sg))
 
 
@@ -52,7 +59,9 @@ def test_security_groups_carry_no_inline_rules(each_stack: Evaluation) -> None:
         assert group.plain["tags"] == {"Name": group.plain["name"]}
 
 
-def test_database_sg_ingress_only_when_the_database_sg_is_configured(armitage: Evaluation, production: Evaluation) -> None:
+def test_database_sg_ingress_only_when_the_database_sg_is_configured(
+    armitage: Evaluation, production: Evaluation
+) -> None:
     assert [r for r in armitage.of_type(INGRESS) if r.plain["fromPort"] == 5432] == []
     (rule,) = [r.plain for r in production.of_type(INGRESS) if r.plain["fromPort"] == 5432]
     assert rule["securityGroupId"] == "sg-0a0b0c0d0e0f01020"

@@ -48,11 +48,16 @@ def test_armitage_output_values(armitage: Evaluation) -> None:
     assert out["logGroupName"] == "/ecs/dixie-armitage"
     assert out["databaseUrlParameter"] == "/dixie/armitage/DATABASE_URL"
     assert out["ecrRepositoryUrl"] == "891376933289.dkr.ecr.us-east-1.amazonaws.com/dixie-armitage"
-    assert out["serviceSecurityGroupId"] == armitage.one("aws:ec2/securityGroup:SecurityGroup", "network-sg").id
+    assert (
+        out["serviceSecurityGroupId"] == armitage.one("aws:ec2/securityGroup:SecurityGroup", "network-sg").id
+    )
     assert out["targetGroupArn"] == armitage.one("aws:lb/targetGroup:TargetGroup").outputs["arn"]
     assert out["taskDefinitionArn"] == armitage.one("aws:ecs/taskDefinition:TaskDefinition").outputs["arn"]
     assert out["alarmTopicArn"] == armitage.one("aws:sns/topic:Topic").outputs["arn"]
-    assert out["redisEndpoint"] == armitage.one("aws:elasticache/replicationGroup:ReplicationGroup").outputs["primaryEndpointAddress"]
+    assert (
+        out["redisEndpoint"]
+        == armitage.one("aws:elasticache/replicationGroup:ReplicationGroup").outputs["primaryEndpointAddress"]
+    )
 
 
 def test_production_output_values(production: Evaluation) -> None:

@@ -69,7 +69,12 @@ def test_every_secure_string_value_is_a_pulumi_secret(each_stack: Evaluation) ->
 def test_secret_overrides_adopt_existing_values() -> None:
     config, _ = armitage_config()
     jwt, admin, password = "a" * 64, "b" * 64, "p@ss/w:rd?#%-existing"
-    config = {**config, "dixie:jwtPrivateKey": jwt, "dixie:adminKey": admin, "dixie:databasePassword": password}
+    config = {
+        **config,
+        "dixie:jwtPrivateKey": jwt,
+        "dixie:adminKey": admin,
+        "dixie:databasePassword": password,
+    }
     keys = ["dixie:jwtPrivateKey", "dixie:adminKey", "dixie:databasePassword"]
     evaluation = run("armitage", config, keys)
     assert parameter_value(evaluation, "DIXIE_JWT_PRIVATE_KEY") == jwt
@@ -77,15 +82,25 @@ def test_secret_overrides_adopt_existing_values() -> None:
     url = urlsplit(parameter_value(evaluation, "DATABASE_URL"))
     assert unquote(url.password or "") == password
     assert url.hostname and url.hostname.endswith(".rds.amazonaws.com")
-    generated = [r.name for r in evaluation.resources if r.type.startswith("random:") and "parameters-" in r.name]
+    generated = [
+        r.name for r in evaluation.resources if r.type.startswith("random:") and "parameters-" in r.name
+    ]
     assert generated == []
 
 
 @pytest.mark.parametrize("key", ["DIXIE_ADMIN_KEY", "NATS_URL", "DATABASE_URL"])
 def test_changing_one_parameter_version_changes_the_task_definition(armitage: Evaluation, key: str) -> None:
     config, secret_keys = armitage_config()
-    bumped = run("armitage", config, secret_keys, OfflineMocks(account="891376933289", parameter_versions={f"/dixie/armitage/{key}": 2}))
-    before, after = environment(armitage)["DIXIE_CONFIG_REVISION"], environment(bumped)["DIXIE_CONFIG_REVISION"]
+    bumped = run(
+        "armitage",
+        config,
+        secret_keys,
+        OfflineMocks(account="891376933289", parameter_versions={f"/dixie/armitage/{key}": 2}),
+    )
+    before, after = (
+        environment(armitage)["DIXIE_CONFIG_REVISION"],
+        environment(bumped)["DIXIE_CONFIG_REVISION"],
+    )
     assert len(before) == 12 and before != after
     task = "aws:ecs/taskDefinition:TaskDefinition"
     assert armitage.one(task).plain["containerDefinitions"] != bumped.one(task).plain["containerDefinitions"]

@@ -18,7 +18,12 @@ def test_plan_lists_every_resource_and_says_ids_are_placeholders(capsys) -> None
     out = capsys.readouterr().out
     assert "resources (offline plan)" in out
     assert "offline placeholders" in out
-    for name in ("dixie-armitage-ecs", "/dixie/armitage/DATABASE_URL", "dixie-armitage-cpu-high", "dixie-armitage-redis7"):
+    for name in (
+        "dixie-armitage-ecs",
+        "/dixie/armitage/DATABASE_URL",
+        "dixie-armitage-cpu-high",
+        "dixie-armitage-redis7",
+    ):
         assert name in out
     assert "dixieBaseUrl" in out and "https://dixie-armitage.arrakis.community" in out
 
@@ -26,7 +31,11 @@ def test_plan_lists_every_resource_and_says_ids_are_placeholders(capsys) -> None
 def test_plan_json_masks_every_secret(capsys) -> None:
     assert main(["--stack", "armitage", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    params = {r["physicalName"]: r["inputs"]["value"] for r in doc["resources"] if r["type"] == "aws:ssm/parameter:Parameter"}
+    params = {
+        r["physicalName"]: r["inputs"]["value"]
+        for r in doc["resources"]
+        if r["type"] == "aws:ssm/parameter:Parameter"
+    }
     assert params["/dixie/armitage/DATABASE_URL"] == "[secret]"
     assert params["/dixie/armitage/DIXIE_JWT_PRIVATE_KEY"] == "[secret]"
     assert "postgresql://" not in json.dumps(doc)
@@ -40,7 +49,11 @@ def test_plan_on_a_bad_config_prints_every_problem_and_exits_2(tmp_path: Path) -
     (tmp_path / "Pulumi.armitage.yaml").write_text(yaml.safe_dump(doc))
     done = subprocess.run(
         [sys.executable, "-m", "dixie_infra.offline", "--stack", "armitage", "--project-dir", str(tmp_path)],
-        capture_output=True, text=True, cwd=project_root(), timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=project_root(),
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 2
     assert "dixie:imageTag: 'latest' is refused" in done.stderr

@@ -34,7 +34,11 @@ def test_redis_is_encrypted_with_noeviction_and_an_ascii_description(each_stack:
 
 def test_armitage_runs_one_node_without_failover(armitage: Evaluation) -> None:
     p = armitage.one(REPLICATION_GROUP).plain
-    assert (p["replicationGroupId"], p["nodeType"], p["numCacheClusters"]) == ("dixie-armitage", "cache.t4g.micro", 1)
+    assert (p["replicationGroupId"], p["nodeType"], p["numCacheClusters"]) == (
+        "dixie-armitage",
+        "cache.t4g.micro",
+        1,
+    )
     assert p["automaticFailoverEnabled"] is False
     assert p["multiAzEnabled"] is False
     assert p["snapshotRetentionLimit"] == 1
@@ -42,7 +46,11 @@ def test_armitage_runs_one_node_without_failover(armitage: Evaluation) -> None:
 
 def test_production_runs_two_nodes_with_failover_across_azs(production: Evaluation) -> None:
     p = production.one(REPLICATION_GROUP).plain
-    assert (p["replicationGroupId"], p["nodeType"], p["numCacheClusters"]) == ("dixie-bff", "cache.t4g.small", 2)
+    assert (p["replicationGroupId"], p["nodeType"], p["numCacheClusters"]) == (
+        "dixie-bff",
+        "cache.t4g.small",
+        2,
+    )
     assert p["automaticFailoverEnabled"] is True
     assert p["multiAzEnabled"] is True
     assert p["snapshotRetentionLimit"] == 7
@@ -62,5 +70,9 @@ def test_redis_auth_off_leaves_no_token_for_adoption() -> None:
     evaluation = run("armitage", {**config, "dixie:redisAuth": False}, secret_keys)
     group = evaluation.one(REPLICATION_GROUP)
     assert "authToken" not in group.plain
-    assert [r for r in evaluation.of_type("random:index/randomPassword:RandomPassword") if "auth" in r.name] == []
-    assert parameter_value(evaluation, "REDIS_URL") == f"rediss://{group.outputs['primaryEndpointAddress']}:6379"
+    assert [
+        r for r in evaluation.of_type("random:index/randomPassword:RandomPassword") if "auth" in r.name
+    ] == []
+    assert (
+        parameter_value(evaluation, "REDIS_URL") == f"rediss://{group.outputs['primaryEndpointAddress']}:6379"
+    )

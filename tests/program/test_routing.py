@@ -9,7 +9,13 @@ LISTENER = "arn:aws:elasticloadbalancing:us-east-1:891376933289:listener/app/arr
 
 def test_target_group_checks_api_health_on_ip_targets(armitage: Evaluation) -> None:
     p = armitage.one("aws:lb/targetGroup:TargetGroup").plain
-    assert (p["name"], p["port"], p["protocol"], p["targetType"], p["vpcId"]) == ("dixie-armitage", 3001, "HTTP", "ip", "vpc-0d08ce69dba7485da")
+    assert (p["name"], p["port"], p["protocol"], p["targetType"], p["vpcId"]) == (
+        "dixie-armitage",
+        3001,
+        "HTTP",
+        "ip",
+        "vpc-0d08ce69dba7485da",
+    )
     assert p["deregistrationDelay"] == 30
     check = p["healthCheck"]
     assert (check["path"], check["interval"], check["timeout"]) == ("/api/health", 30, 5)
@@ -21,20 +27,32 @@ def test_target_group_names_fit_aws_limit(each_stack: Evaluation) -> None:
     assert len(name) <= 32
 
 
-def test_listener_rule_routes_the_hostname_at_its_priority(armitage: Evaluation, production: Evaluation) -> None:
+def test_listener_rule_routes_the_hostname_at_its_priority(
+    armitage: Evaluation, production: Evaluation
+) -> None:
     rule = armitage.one("aws:lb/listenerRule:ListenerRule").plain
     assert (rule["listenerArn"], rule["priority"]) == (LISTENER, 220)
     assert rule["conditions"] == [{"hostHeader": {"values": ["dixie-armitage.arrakis.community"]}}]
     target_group = armitage.one("aws:lb/targetGroup:TargetGroup").outputs["arn"]
     assert rule["actions"] == [{"type": "forward", "targetGroupArn": target_group}]
     assert production.one("aws:lb/listenerRule:ListenerRule").plain["priority"] == 200
-    assert production.one("aws:lb/listenerRule:ListenerRule").plain["conditions"] == [{"hostHeader": {"values": ["dixie.thj.dev"]}}]
+    assert production.one("aws:lb/listenerRule:ListenerRule").plain["conditions"] == [
+        {"hostHeader": {"values": ["dixie.thj.dev"]}}
+    ]
 
 
 def test_dns_record_is_an_alias_to_the_alb(armitage: Evaluation) -> None:
     p = armitage.one("aws:route53/record:Record").plain
-    assert (p["zoneId"], p["name"], p["type"]) == ("Z01194812Z6NUWBWMFB7T", "dixie-armitage.arrakis.community", "A")
+    assert (p["zoneId"], p["name"], p["type"]) == (
+        "Z01194812Z6NUWBWMFB7T",
+        "dixie-armitage.arrakis.community",
+        "A",
+    )
     assert p["aliases"] == [
-        {"name": "arrakis-staging-alb-616899391.us-east-1.elb.amazonaws.com", "zoneId": "Z35SXDOTRQ7X7K", "evaluateTargetHealth": True}
+        {
+            "name": "arrakis-staging-alb-616899391.us-east-1.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K",
+            "evaluateTargetHealth": True,
+        }
     ]
     assert "records" not in p

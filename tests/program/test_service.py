@@ -40,20 +40,30 @@ def test_service_runs_privately_on_fargate_in_the_cluster(armitage: Evaluation) 
         "assignPublicIp": False,
     }
     target_group = armitage.one("aws:lb/targetGroup:TargetGroup")
-    assert p["loadBalancers"] == [{"targetGroupArn": target_group.outputs["arn"], "containerName": "dixie-bff", "containerPort": 3001}]
+    assert p["loadBalancers"] == [
+        {"targetGroupArn": target_group.outputs["arn"], "containerName": "dixie-bff", "containerPort": 3001}
+    ]
     assert p["taskDefinition"] == armitage.one(TASK_DEF).outputs["arn"]
 
 
 def test_service_is_created_after_its_target_group_is_on_the_listener(armitage: Evaluation) -> None:
     service = armitage.one(SERVICE)
     rule = armitage.one("aws:lb/listenerRule:ListenerRule")
-    nats = next(r for r in armitage.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if r.plain["fromPort"] == 4222)
+    nats = next(
+        r
+        for r in armitage.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.plain["fromPort"] == 4222
+    )
     assert rule.urn in service.dependencies
     assert nats.urn in service.dependencies
 
 
-@pytest.mark.parametrize(("stack", "cpu", "memory"), [("armitage", "256", "512"), ("production", "1024", "2048")])
-def test_task_size_follows_the_environment(armitage: Evaluation, production: Evaluation, stack: str, cpu: str, memory: str) -> None:
+@pytest.mark.parametrize(
+    ("stack", "cpu", "memory"), [("armitage", "256", "512"), ("production", "1024", "2048")]
+)
+def test_task_size_follows_the_environment(
+    armitage: Evaluation, production: Evaluation, stack: str, cpu: str, memory: str
+) -> None:
     p = (armitage if stack == "armitage" else production).one(TASK_DEF).plain
     assert (p["cpu"], p["memory"]) == (cpu, memory)
     assert p["networkMode"] == "awsvpc"
@@ -76,7 +86,10 @@ def test_task_definition_environment_is_exactly_the_facts_sheet_plus_revision(ar
 def test_all_eight_secrets_come_from_ssm_by_parameter_arn(armitage: Evaluation) -> None:
     secrets = {s["name"]: s["valueFrom"] for s in container(armitage)["secrets"]}
     assert secrets == {key: r.outputs["arn"] for key, r in parameters(armitage).items()}
-    assert all(arn.startswith("arn:aws:ssm:us-east-1:891376933289:parameter/dixie/armitage/") for arn in secrets.values())
+    assert all(
+        arn.startswith("arn:aws:ssm:us-east-1:891376933289:parameter/dixie/armitage/")
+        for arn in secrets.values()
+    )
     plain_values = {parameters(armitage)[k].plain["value"] for k in secrets}
     assert not plain_values & set(environment(armitage).values())
 
@@ -87,7 +100,11 @@ def test_container_logs_and_health_check(armitage: Evaluation) -> None:
     assert c["portMappings"] == [{"containerPort": 3001, "hostPort": 3001, "protocol": "tcp"}]
     assert c["logConfiguration"] == {
         "logDriver": "awslogs",
-        "options": {"awslogs-group": "/ecs/dixie-armitage", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "dixie"},
+        "options": {
+            "awslogs-group": "/ecs/dixie-armitage",
+            "awslogs-region": "us-east-1",
+            "awslogs-stream-prefix": "dixie",
+        },
     }
     check = c["healthCheck"]
     assert (check["interval"], check["timeout"], check["retries"], check["startPeriod"]) == (30, 5, 3, 60)
@@ -105,7 +122,10 @@ def test_execution_role_reads_exactly_the_eight_parameters(armitage: Evaluation)
     assert statement["Action"] == ["ssm:GetParameters"]
     assert sorted(statement["Resource"]) == sorted(r.outputs["arn"] for r in parameters(armitage).values())
     managed = armitage.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").plain
-    assert managed == {"role": "dixie-armitage-ecs-task-execution", "policyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}
+    assert managed == {
+        "role": "dixie-armitage-ecs-task-execution",
+        "policyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    }
 
 
 def test_iam_policies_grant_no_wildcard_ssm_resources(each_stack: Evaluation) -> None:
@@ -118,7 +138,10 @@ def test_iam_policies_grant_no_wildcard_ssm_resources(each_stack: Evaluation) ->
 
 
 def test_roles_trust_only_ecs_tasks(armitage: Evaluation) -> None:
-    roles = {r.plain["name"]: json.loads(r.plain["assumeRolePolicy"]) for r in armitage.of_type("aws:iam/role:Role")}
+    roles = {
+        r.plain["name"]: json.loads(r.plain["assumeRolePolicy"])
+        for r in armitage.of_type("aws:iam/role:Role")
+    }
     assert set(roles) == {"dixie-armitage-ecs-task-execution", "dixie-armitage-ecs-task"}
     for doc in roles.values():
         (statement,) = doc["Statement"]

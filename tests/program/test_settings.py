@@ -38,8 +38,18 @@ def _with(obj_key: str, **fields: Any) -> dict[str, Any]:
 
 
 BAD = [
-    ("unknown-environment", _config(dixie__environment="staging"), "dixie:environment", "allowed: armitage, production"),
-    ("environment-not-stack", _config(dixie__environment="production"), "dixie:environment", "differs from the stack name"),
+    (
+        "unknown-environment",
+        _config(dixie__environment="staging"),
+        "dixie:environment",
+        "allowed: armitage, production",
+    ),
+    (
+        "environment-not-stack",
+        _config(dixie__environment="production"),
+        "dixie:environment",
+        "differs from the stack name",
+    ),
     ("missing-environment", _config(dixie__environment=_DROP), "dixie:environment", "is required"),
     ("image-latest", _config(dixie__imageTag="latest"), "dixie:imageTag", "'latest' is refused"),
     ("image-empty", _config(dixie__imageTag=""), "dixie:imageTag", "is empty"),
@@ -48,36 +58,151 @@ BAD = [
     ("image-and-app-source", _config(dixie__appSource="/src/loa-dixie"), "dixie:imageTag", "not both"),
     ("neither-image-nor-source", _config(dixie__imageTag=_DROP), "dixie:imageTag", "is required"),
     ("vpc-id", _config(dixie__vpcId="vpc-xyz"), "dixie:vpcId", "vpc-<8 or 17 hex>"),
-    ("subnet-id", _config(dixie__privateSubnetIds=["subnet-0a08a8fce7004ee11", "sub-123"]), "dixie:privateSubnetIds", "is not a subnet id"),
-    ("single-subnet", _config(dixie__privateSubnetIds=["subnet-0a08a8fce7004ee11"]), "dixie:privateSubnetIds", "at least 2"),
-    ("duplicate-subnets", _config(dixie__privateSubnetIds=["subnet-0a08a8fce7004ee11"] * 2), "dixie:privateSubnetIds", "at least 2 distinct"),
-    ("subnets-not-list", _config(dixie__privateSubnetIds="subnet-0a08a8fce7004ee11"), "dixie:privateSubnetIds", "must be a list"),
-    ("alb-arn", _config(**_with("alb", arn="arn:aws:elasticloadbalancing:us-east-1:891376933289:targetgroup/x/0d434b50265789c1")), "dixie:alb.arn", "load balancer ARN"),
-    ("alb-sg", _config(**_with("alb", securityGroupId="sg-12")), "dixie:alb.securityGroupId", "security group id"),
-    ("alb-listener-elsewhere", _config(**_with("alb", listenerArn="arn:aws:elasticloadbalancing:us-east-1:891376933289:listener/app/other-alb/0d434b50265789c1/e6ff22557f66633c")), "dixie:alb.listenerArn", "listener of the load balancer"),
+    (
+        "subnet-id",
+        _config(dixie__privateSubnetIds=["subnet-0a08a8fce7004ee11", "sub-123"]),
+        "dixie:privateSubnetIds",
+        "is not a subnet id",
+    ),
+    (
+        "single-subnet",
+        _config(dixie__privateSubnetIds=["subnet-0a08a8fce7004ee11"]),
+        "dixie:privateSubnetIds",
+        "at least 2",
+    ),
+    (
+        "duplicate-subnets",
+        _config(dixie__privateSubnetIds=["subnet-0a08a8fce7004ee11"] * 2),
+        "dixie:privateSubnetIds",
+        "at least 2 distinct",
+    ),
+    (
+        "subnets-not-list",
+        _config(dixie__privateSubnetIds="subnet-0a08a8fce7004ee11"),
+        "dixie:privateSubnetIds",
+        "must be a list",
+    ),
+    (
+        "alb-arn",
+        _config(
+            **_with(
+                "alb",
+                arn="arn:aws:elasticloadbalancing:us-east-1:891376933289:targetgroup/x/0d434b50265789c1",
+            )
+        ),
+        "dixie:alb.arn",
+        "load balancer ARN",
+    ),
+    (
+        "alb-sg",
+        _config(**_with("alb", securityGroupId="sg-12")),
+        "dixie:alb.securityGroupId",
+        "security group id",
+    ),
+    (
+        "alb-listener-elsewhere",
+        _config(
+            **_with(
+                "alb",
+                listenerArn="arn:aws:elasticloadbalancing:us-east-1:891376933289:listener/app/other-alb/0d434b50265789c1/e6ff22557f66633c",
+            )
+        ),
+        "dixie:alb.listenerArn",
+        "listener of the load balancer",
+    ),
     ("alb-missing-zone", _config(**_with("alb", zoneId=_DROP)), "dixie:alb.zoneId", "is required"),
-    ("alb-typo", _config(**_with("alb", dnsname="x.example.com")), "dixie:alb.dnsname", "did you mean 'dnsName'"),
+    (
+        "alb-typo",
+        _config(**_with("alb", dnsname="x.example.com")),
+        "dixie:alb.dnsname",
+        "did you mean 'dnsName'",
+    ),
     ("zone-id", _config(dixie__route53ZoneId="z0119"), "dixie:route53ZoneId", "hosted zone id"),
-    ("finn-http", _config(**_with("finn", url="http://finn-armitage.arrakis.community")), "dixie:finn.url", "allowed: https://host"),
-    ("finn-ws-insecure", _config(**_with("finn", wsUrl="ws://finn-armitage.arrakis.community")), "dixie:finn.wsUrl", "allowed: wss://host"),
-    ("finn-path", _config(**_with("finn", url="https://finn-armitage.arrakis.community/api")), "dixie:finn.url", "without path"),
-    ("finn-ssm-prefix", _config(**_with("finn", ssmPrefix="loa-finn/armitage/")), "dixie:finn.ssmPrefix", "leading /"),
-    ("nats-scheme", _config(**_with("nats", url="http://nats.arrakis-staging.local:4222")), "dixie:nats.url", "nats://host or tls://host:port"),
+    (
+        "finn-http",
+        _config(**_with("finn", url="http://finn-armitage.arrakis.community")),
+        "dixie:finn.url",
+        "allowed: https://host",
+    ),
+    (
+        "finn-ws-insecure",
+        _config(**_with("finn", wsUrl="ws://finn-armitage.arrakis.community")),
+        "dixie:finn.wsUrl",
+        "allowed: wss://host",
+    ),
+    (
+        "finn-path",
+        _config(**_with("finn", url="https://finn-armitage.arrakis.community/api")),
+        "dixie:finn.url",
+        "without path",
+    ),
+    (
+        "finn-ssm-prefix",
+        _config(**_with("finn", ssmPrefix="loa-finn/armitage/")),
+        "dixie:finn.ssmPrefix",
+        "leading /",
+    ),
+    (
+        "nats-scheme",
+        _config(**_with("nats", url="http://nats.arrakis-staging.local:4222")),
+        "dixie:nats.url",
+        "nats://host or tls://host:port",
+    ),
     ("nats-no-port", _config(**_with("nats", url="nats://10.0.1.7")), "dixie:nats.url", "has no port"),
-    ("nats-sg", _config(**_with("nats", securityGroupId="sg-0df2")), "dixie:nats.securityGroupId", "security group id"),
-    ("fargate-pair", _config(dixie__task={"cpu": 256, "memory": 4096}), "dixie:task.memory", "not valid with cpu 256"),
-    ("fargate-cpu", _config(dixie__task={"cpu": 300, "memory": 512}), "dixie:task.cpu", "not a Fargate cpu size"),
+    (
+        "nats-sg",
+        _config(**_with("nats", securityGroupId="sg-0df2")),
+        "dixie:nats.securityGroupId",
+        "security group id",
+    ),
+    (
+        "fargate-pair",
+        _config(dixie__task={"cpu": 256, "memory": 4096}),
+        "dixie:task.memory",
+        "not valid with cpu 256",
+    ),
+    (
+        "fargate-cpu",
+        _config(dixie__task={"cpu": 300, "memory": 512}),
+        "dixie:task.cpu",
+        "not a Fargate cpu size",
+    ),
     ("desired-two", _config(dixie__desiredCount=2), "dixie:desiredCount", "never more than one task"),
     ("desired-text", _config(dixie__desiredCount="one"), "dixie:desiredCount", "must be a whole number"),
     ("priority-zero", _config(dixie__listenerPriority=0), "dixie:listenerPriority", "allowed: 1-50000"),
     ("priority-high", _config(dixie__listenerPriority=50001), "dixie:listenerPriority", "allowed: 1-50000"),
-    ("db-both", _config(**_with("database", host="pgbouncer.internal")), "dixie:database", "exactly one of instanceIdentifier"),
-    ("db-neither", _config(**_with("database", instanceIdentifier=_DROP)), "dixie:database", "exactly one of instanceIdentifier"),
+    (
+        "db-both",
+        _config(**_with("database", host="pgbouncer.internal")),
+        "dixie:database",
+        "exactly one of instanceIdentifier",
+    ),
+    (
+        "db-neither",
+        _config(**_with("database", instanceIdentifier=_DROP)),
+        "dixie:database",
+        "exactly one of instanceIdentifier",
+    ),
     ("db-port", _config(**_with("database", port=70000)), "dixie:database.port", "1-65535"),
-    ("db-user-quoted", _config(**_with("database", user="Dixie-App")), "dixie:database.user", "plain PostgreSQL identifier"),
-    ("db-sg", _config(**_with("database", securityGroupId="sg-nope")), "dixie:database.securityGroupId", "security group id"),
+    (
+        "db-user-quoted",
+        _config(**_with("database", user="Dixie-App")),
+        "dixie:database.user",
+        "plain PostgreSQL identifier",
+    ),
+    (
+        "db-sg",
+        _config(**_with("database", securityGroupId="sg-nope")),
+        "dixie:database.securityGroupId",
+        "security group id",
+    ),
     ("unknown-key", _config(dixie__imagetag="b3eef1a"), "dixie:imagetag", "did you mean 'imageTag'"),
-    ("cors-http", _config(dixie__corsOrigins=["http://dixie-armitage.arrakis.community"]), "dixie:corsOrigins", "allowed: https://host"),
+    (
+        "cors-http",
+        _config(dixie__corsOrigins=["http://dixie-armitage.arrakis.community"]),
+        "dixie:corsOrigins",
+        "allowed: https://host",
+    ),
     ("alarm-email", _config(dixie__alarmEmail="oncall"), "dixie:alarmEmail", "email address"),
     ("redis-auth-text", _config(dixie__redisAuth="maybe"), "dixie:redisAuth", "true or false"),
     ("region", _config(aws__region="useast1"), "aws:region", "AWS region"),
@@ -88,7 +213,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("case", "config", "key", "allowed"), BAD, ids=[b[0] for b in BAD])
-def test_bad_config_is_refused_naming_the_key_and_what_is_allowed(case: str, config: dict[str, Any], key: str, allowed: str) -> None:
+def test_bad_config_is_refused_naming_the_key_and_what_is_allowed(
+    case: str, config: dict[str, Any], key: str, allowed: str
+) -> None:
     mocks = OfflineMocks()
     with pytest.raises(SettingsError) as raised:
         run("armitage", config, (), mocks)
@@ -109,7 +236,13 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as raised:
         run("armitage", config)
     keys = {p.key for p in raised.value.problems}
-    assert {"dixie:imageTag", "dixie:desiredCount", "dixie:listenerPriority", "dixie:vpcId", "dixie:finn.url"} <= keys
+    assert {
+        "dixie:imageTag",
+        "dixie:desiredCount",
+        "dixie:listenerPriority",
+        "dixie:vpcId",
+        "dixie:finn.url",
+    } <= keys
     assert "5 configuration problem(s)" in str(raised.value) or len(raised.value.problems) >= 5
 
 

@@ -28,7 +28,9 @@ def test_every_cloud_resource_sits_under_a_dixie_component(each_stack: Evaluatio
     component_urns = {r.urn for r in each_stack.resources if r.type in COMPONENTS}
     for resource in each_stack.resources:
         if resource.custom and not resource.type.startswith("pulumi:providers:"):
-            assert resource.parent in component_urns, f"{resource.type} {resource.name} is not under a component"
+            assert resource.parent in component_urns, (
+                f"{resource.type} {resource.name} is not under a component"
+            )
             parent = each_stack.by_urn(resource.parent)
             assert resource.name.startswith(f"{parent.name}-"), resource.name
 
@@ -67,7 +69,10 @@ def test_physical_names_are_the_terraform_names(each_stack: Evaluation) -> None:
         *(("aws:cloudwatch/metricAlarm:MetricAlarm", n.alarm(role)) for role in names.ALARM_ROLES),
         ("aws:cloudwatch/logMetricFilter:LogMetricFilter", n.circuit_breaker_filter),
         ("aws:cloudwatch/logMetricFilter:LogMetricFilter", n.allowlist_denied_filter),
-        *(("aws:ssm/parameter:Parameter", names.parameter_name(each_stack.stack, k)) for k in names.SERVICE_PARAMETERS),
+        *(
+            ("aws:ssm/parameter:Parameter", names.parameter_name(each_stack.stack, k))
+            for k in names.SERVICE_PARAMETERS
+        ),
     }
     registered = {(r.type, r.physical_name) for r in each_stack.aws_resources if r.physical_name}
     assert expected <= registered
@@ -80,8 +85,12 @@ def test_stateful_resources_are_protected(each_stack: Evaluation) -> None:
     assert protected == {"aws:ecr/repository:Repository", REPLICATION_GROUP, SERVICE}
 
 
-def test_armitage_and_production_names_follow_the_naming_table(armitage: Evaluation, production: Evaluation) -> None:
+def test_armitage_and_production_names_follow_the_naming_table(
+    armitage: Evaluation, production: Evaluation
+) -> None:
     assert armitage.one(SERVICE).plain["name"] == "dixie-armitage"
     assert production.one(SERVICE).plain["name"] == "dixie-bff"
     assert production.one(SERVICE).plain["cluster"].endswith(":cluster/honeyjar-production")
-    assert {r.plain["name"].rsplit("/", 1)[0] for r in production.of_type("aws:ssm/parameter:Parameter")} == {"/dixie/production"}
+    assert {r.plain["name"].rsplit("/", 1)[0] for r in production.of_type("aws:ssm/parameter:Parameter")} == {
+        "/dixie/production"
+    }
