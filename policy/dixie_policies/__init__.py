@@ -1,0 +1,30 @@
+"""Dixie's policy pack: the policies that guard security and the service's invariants.
+
+``POLICIES`` is every policy, resource and stack policies alike. ``policy/__main__.py`` hands them
+to ``PolicyPack`` (which starts a server and blocks, so nothing else may construct it); the offline
+plan and the tests call them directly through ``dixie_infra.policy_check``.
+
+Imports only pulumi-policy and the standard library: the CLI installs ``requirements.txt`` into a
+virtualenv of its own and runs the pack from inside ``policy/``.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from . import ecr, ecs, elasticache, iam, naming, network, observability, ssm
+
+PACK_NAME = "dixie-guardrails"
+
+POLICIES: list[Policy] = [
+    *ecs.POLICIES,
+    *ssm.POLICIES,
+    *iam.POLICIES,
+    *ecr.POLICIES,
+    *elasticache.POLICIES,
+    *network.POLICIES,
+    *naming.POLICIES,
+    *observability.POLICIES,
+]
+
+__all__ = ["PACK_NAME", "POLICIES"]

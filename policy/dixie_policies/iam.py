@@ -1,0 +1,299 @@
+"""IAM policies: least-privilege documents, ECS-only trust, and no fights over a role's policies.
+
+IAM documents arrive as JSON strings (``policy``, ``assumeRolePolicy``, ``inlinePolicies[].policy``).
+Action names are matched case-insensitively, as IAM does.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+
+from ._support import (
+    IAM_POLICY,
+    IAM_POLICY_ATTACHMENT,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    IAM_ROLE_POLICY_ATTACHMENT,
+    MANDATORY,
+    TASK_DEFINITION,
+    DocumentError,
+    allows,
+    as_list,
+    config_schema,
+    is_map,
+    iter_statements,
+    json_document,
+    linked,
+    matching,
+    of_type,
+    resource_policy,
+    ssm_prefix,
+    stack_policy,
+    under_ssm_prefix,
+)
+from .ecs import SSM_PREFIX_SCHEMA
+
+SERVICE_WIDE = re.compile(r"^[a-z0-9-]+:\*$", re.IGNORECASE)
+#: Actions that must never apply to every resource: reading any parameter or decrypting with any
+#: key reads every secret in the account; passing any role is privilege escalation.
+SENSITIVE_ACTIONS = ("ssm:*", "kms:*", "iam:passrole")
+EXECUTION_SSM_ACTIONS = frozenset({"ssm:getparameters", "ssm:getparameter"})
+ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
+DEFAULT_TRUSTED_SERVICES = ("ecs-tasks.amazonaws.com",)
+
+
+def documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(property path, parsed document) of every permissions document the resource carries."""
+    if resource_type in (IAM_ROLE_POLICY, IAM_POLICY):
+        yield "policy", json_document(props.get("policy"), "policy")
+    elif resource_type == IAM_ROLE:
+        for index, inline in enumerate(as_list(props.get("inlinePolicies"))):
+            if is_map(inline) and inline.get("policy"):
+                where = f"inlinePolicies[{index}].policy"
+                yield where, json_document(inline.get("policy"), where)
+
+
+def _actions(statement: Mapping[str, Any]) -> list[str]:
+    return [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
+
+
+def _grants(action: str, pattern: str) -> bool:
+    """Whether the granted (possibly wildcarded) ``action`` covers ``pattern`` (an action, or ``svc:*``)."""
+    action, pattern = action.lower(), pattern.lower()
+    if action == "*":
+        return True
+    if pattern.endswith(":*"):
+        return fnmatch.fnmatchcase(pattern[:-2], action.split(":", 1)[0])
+    return fnmatch.fnmatchcase(pattern, action)
+
+
+def _no_wildcard_actions(args: ResourceValidationArgs) -> Iterator[str]:
+    for where, document in documents(args.resource_type, args.props):
+        for index, statement in iter_statements(document):
+            if not allows(statement):
+                continue
+            if statement.get("NotAction") is not None:
+                yield f"{where} Statement[{index}] must not use NotAction in an Allow statement"
+            for action in _actions(statement):
+                if action == "*":
+                    yield f"{where} Statement[{index}].Action grants every action"
+                elif SERVICE_WIDE.match(action):
+                    yield f"{where} Statement[{index}].Action grants every action of a service"
+
+
+def _no_star_resource_for_sensitive(args: ResourceValidationArgs) -> Iterator[str]:
+    for where, document in documents(args.resource_type, args.props):
+        for index, statement in iter_statements(document):
+            if not allows(statement):
+                continue
+            every_resource = (
+                "*" in as_list(statement.get("Resource")) or statement.get("NotResource") is not None
+            )
+            sensitive = any(_grants(a, p) for a in _actions(statement) for p in SENSITIVE_ACTIONS)
+            if every_resource and sensitive:
+                yield f"{where} Statement[{index}] grants SSM, KMS or iam:PassRole actions on every resource"
+
+
+def _trust_ecs_tasks(args: ResourceValidationArgs) -> Iterator[str]:
+    trusted = set(args.get_config().get("trustedServices", DEFAULT_TRUSTED_SERVICES))
+    document = json_document(args.props.get("assumeRolePolicy"), "assumeRolePolicy")
+    statements = list(iter_statements(document))
+    if not statements:
+        yield "assumeRolePolicy must allow the ECS tasks service to assume the role"
+    for index, statement in statements:
+        if not allows(statement):
+            continue
+        if statement.get("NotPrincipal") is not None:
+            yield f"assumeRolePolicy Statement[{index}] must not use NotPrincipal"
+        principal = statement.get("Principal")
+        if not isinstance(principal, Mapping):
+            yield f"assumeRolePolicy Statement[{index}].Principal must name the ECS tasks service, not everyone"
+            continue
+        if set(principal) - {"Service"}:
+            yield f"assumeRolePolicy Statement[{index}].Principal must trust only a service, not accounts or identity providers"
+        if not set(as_list(principal.get("Service"))) <= trusted or not principal.get("Service"):
+            yield f"assumeRolePolicy Statement[{index}].Principal.Service must be only ecs-tasks.amazonaws.com"
+
+
+def _policy_name(arn: Any) -> str:
+    return arn.rsplit("/", 1)[-1] if isinstance(arn, str) else ""
+
+
+def _is_admin(arn: Any) -> bool:
+    name = _policy_name(arn)
+    return name in ADMIN_POLICY_NAMES or name.endswith("FullAccess")
+
+
+def _no_admin_managed(args: ResourceValidationArgs) -> Iterator[str]:
+    if args.resource_type == IAM_ROLE:
+        for index, arn in enumerate(as_list(args.props.get("managedPolicyArns"))):
+            if _is_admin(arn):
+                yield f"managedPolicyArns[{index}] attaches an administrator-style or full-access managed policy"
+    elif _is_admin(args.props.get("policyArn")):
+        yield "policyArn attaches an administrator-style or full-access managed policy"
+
+
+def attached_to(role: PolicyResource, candidates: list[PolicyResource]) -> list[PolicyResource]:
+    """RolePolicy / RolePolicyAttachment resources whose ``role`` is ``role`` (by dependency, else by value)."""
+    found = []
+    for candidate in candidates:
+        if role in linked(candidate, "role", IAM_ROLE) or role in matching(
+            [role], candidate.props.get("role"), ("name", "id", "arn")
+        ):
+            found.append(candidate)
+    return found
+
+
+def _statement_problems(where: str, document: Any, prefix: str) -> Iterator[str]:
+    for index, statement in iter_statements(document):
+        if not allows(statement):
+            continue
+        if statement.get("NotAction") is not None:
+            yield f"{where} Statement[{index}] must not use NotAction on the execution role"
+            continue
+        ssm = [a for a in _actions(statement) if _grants(a, "ssm:*")]
+        if not ssm:
+            continue
+        if any(a.lower() not in EXECUTION_SSM_ACTIONS for a in ssm):
+            yield f"{where} Statement[{index}].Action grants SSM actions beyond GetParameter(s) to the execution role"
+        resources = as_list(statement.get("Resource"))
+        if statement.get("NotResource") is not None or not resources:
+            yield f"{where} Statement[{index}] must list the service's parameter ARNs in Resource"
+        elif not all(
+            isinstance(r, str) and r.startswith("arn:") and under_ssm_prefix(r, prefix) for r in resources
+        ):
+            yield f"{where} Statement[{index}].Resource reaches SSM parameters outside the service's prefix"
+
+
+def _execution_role_ssm(args: StackValidationArgs) -> Iterator[tuple[PolicyResource, str]]:
+    roles = of_type(args, IAM_ROLE)
+    role_policies = of_type(args, IAM_ROLE_POLICY)
+    attachments = of_type(args, IAM_ROLE_POLICY_ATTACHMENT)
+    for task_definition in of_type(args, TASK_DEFINITION):
+        prefix = ssm_prefix(args.get_config(), task_definition.urn)
+        execution_roles = linked(task_definition, "executionRoleArn", IAM_ROLE) or matching(
+            roles, task_definition.props.get("executionRoleArn"), ("arn",)
+        )
+        for role in execution_roles:
+            sources: list[tuple[PolicyResource, str, Any]] = []
+            try:
+                sources += [(role, where, doc) for where, doc in documents(IAM_ROLE, role.props)]
+                for policy in attached_to(role, role_policies):
+                    sources += [
+                        (policy, where, doc) for where, doc in documents(IAM_ROLE_POLICY, policy.props)
+                    ]
+            except DocumentError as exc:
+                yield role, str(exc)
+            for owner, where, document in sources:
+                for problem in _statement_problems(where, document, prefix):
+                    yield owner, problem
+            managed = [
+                (role, f"managedPolicyArns[{i}]", arn)
+                for i, arn in enumerate(as_list(role.props.get("managedPolicyArns")))
+            ]
+            managed += [(a, "policyArn", a.props.get("policyArn")) for a in attached_to(role, attachments)]
+            for owner, where, arn in managed:
+                if "ssm" in _policy_name(arn).lower():
+                    yield (
+                        owner,
+                        f"{where} attaches a managed SSM policy to the execution role (it reads parameters beyond the service's)",
+                    )
+
+
+def _no_policy_management_conflicts(args: StackValidationArgs) -> Iterator[tuple[PolicyResource, str]]:
+    role_policies = of_type(args, IAM_ROLE_POLICY)
+    attachments = of_type(args, IAM_ROLE_POLICY_ATTACHMENT)
+    for role in of_type(args, IAM_ROLE):
+        separate_policies = attached_to(role, role_policies)
+        separate_attachments = attached_to(role, attachments)
+        if not separate_policies and not separate_attachments:
+            continue
+        # After a refresh the role's outputs list every policy AWS reports, including the ones the
+        # separate resources added; only the rest were declared on the role itself.
+        separately_named = {p.props.get("name") for p in separate_policies}
+        separately_attached = {a.props.get("policyArn") for a in separate_attachments}
+        inline = [
+            p
+            for p in as_list(role.props.get("inlinePolicies"))
+            if is_map(p) and (p.get("name") or p.get("policy")) and p.get("name") not in separately_named
+        ]
+        managed = [a for a in as_list(role.props.get("managedPolicyArns")) if a not in separately_attached]
+        if inline or managed:
+            yield (
+                role,
+                (
+                    "inlinePolicies/managedPolicyArns must not be combined with separate RolePolicy or "
+                    "RolePolicyAttachment resources on the same role: each apply removes the other's policies"
+                ),
+            )
+
+
+POLICIES = [
+    resource_policy(
+        "iam-no-wildcard-actions",
+        "No Allow statement grants * or a whole service (svc:*), or uses NotAction.",
+        controls=("IAM.1", "IAM.21", "CKV_AWS_62", "CKV_AWS_63", "CKV2_AWS_40", "AVD-AWS-0057"),
+        level=MANDATORY,
+        severity=Severity.HIGH,
+        types=[IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE],
+        check=_no_wildcard_actions,
+    ),
+    resource_policy(
+        "iam-no-star-resource-for-secrets",
+        'No Allow statement grants SSM, KMS or iam:PassRole actions on Resource "*" (or with NotResource).',
+        controls=("KMS.2", "CKV_AWS_355", "CKV_AWS_286", "AVD-AWS-0342"),
+        level=MANDATORY,
+        severity=Severity.CRITICAL,
+        types=[IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE],
+        check=_no_star_resource_for_sensitive,
+    ),
+    stack_policy(
+        "iam-execution-role-ssm-scoped",
+        "The task definition's execution role reads SSM only with ssm:GetParameter(s), only on "
+        "parameter ARNs under the service's prefix, and carries no managed SSM policy.",
+        controls=("project", "AWS ECS task execution IAM role", "CKV_AWS_355"),
+        level=MANDATORY,
+        severity=Severity.HIGH,
+        check=_execution_role_ssm,
+        schema=config_schema(ssmPrefix=SSM_PREFIX_SCHEMA),
+    ),
+    resource_policy(
+        "iam-trust-ecs-tasks-only",
+        "Roles can be assumed only by the ECS tasks service (config trustedServices).",
+        controls=("CKV_AWS_60", "CKV_AWS_61"),
+        level=MANDATORY,
+        severity=Severity.HIGH,
+        types=[IAM_ROLE],
+        check=_trust_ecs_tasks,
+        schema=config_schema(
+            trustedServices={
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Service principals a role may trust; default ecs-tasks.amazonaws.com.",
+            }
+        ),
+    ),
+    resource_policy(
+        "iam-no-admin-managed-policies",
+        "No role gets AdministratorAccess, PowerUserAccess, IAMFullAccess or any *FullAccess managed policy.",
+        controls=("CKV_AWS_274", "CKV2_AWS_40"),
+        level=MANDATORY,
+        severity=Severity.CRITICAL,
+        types=[IAM_ROLE, IAM_ROLE_POLICY_ATTACHMENT, IAM_POLICY_ATTACHMENT],
+        check=_no_admin_managed,
+    ),
+    stack_policy(
+        "iam-no-policy-management-conflicts",
+        "No role declares inlinePolicies or managedPolicyArns while separate RolePolicy or "
+        "RolePolicyAttachment resources also target it.",
+        controls=("project", "pulumi-policy-aws awsguard iam rule"),
+        level=MANDATORY,
+        severity=Severity.MEDIUM,
+        check=_no_policy_management_conflicts,
+    ),
+]
