@@ -38,12 +38,8 @@ def main() -> None:
     with running_server() as server:
         print(f"server start (initdb + pg_ctl): {time.perf_counter() - started:.2f} s")
         admin = ["--admin-url", server.url(dbname=None)]
-        fresh = _timed_in_process(
-            ["--database-url", server.url("bench", "b3nch/pw", "bench"), *admin]
-        )
-        again = _timed_in_process(
-            ["--database-url", server.url("bench", "b3nch/pw", "bench"), *admin]
-        )
+        fresh = _timed_in_process(["--database-url", server.url("bench", "b3nch/pw", "bench"), *admin])
+        again = _timed_in_process(["--database-url", server.url("bench", "b3nch/pw", "bench"), *admin])
         env = {**os.environ, ADMIN_URL_ENV: server.url(dbname=None)}
         argv = [sys.executable, "-m", "scripts.bootstrap_db", "--database-url"]
         argv.append(server.url("bench2", "b3nch/pw2", "bench2"))

@@ -60,9 +60,7 @@ def check_migrations(conn: psycopg.Connection[Any]) -> MigrationReport:
             cur.execute("SELECT to_regclass('_migrations') IS NOT NULL")
             row = cur.fetchone()
             if not (row and row[0]):
-                return MigrationReport(
-                    applied=(), missing=EXPECTED_MIGRATIONS, extra=(), table_missing=True
-                )
+                return MigrationReport(applied=(), missing=EXPECTED_MIGRATIONS, extra=(), table_missing=True)
             cur.execute("SELECT filename FROM _migrations ORDER BY id")
             applied = tuple(str(r[0]) for r in cur.fetchall())
     except psycopg.Error as exc:

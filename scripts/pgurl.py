@@ -67,9 +67,8 @@ class PgUrl:
     def masked(self) -> str:
         query = "&".join(f"{k}={v}" for k, v in self.params)
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return (
-            f"postgresql://{quote(self.user, safe='')}:{MASK}@{host}:{self.port}/{self.dbname}"
-            + (f"?{query}" if query else "")
+        return f"postgresql://{quote(self.user, safe='')}:{MASK}@{host}:{self.port}/{self.dbname}" + (
+            f"?{query}" if query else ""
         )
 
     def with_identity(self, other: PgUrl) -> PgUrl:
@@ -167,9 +166,7 @@ def connect(
             autocommit=autocommit, **target.connect_kwargs(connect_timeout=connect_timeout)
         )
     except psycopg.Error as exc:
-        raise OperationFailed(
-            describe_connect_error(exc, target, connect_timeout=connect_timeout)
-        ) from None
+        raise OperationFailed(describe_connect_error(exc, target, connect_timeout=connect_timeout)) from None
 
 
 # libpq's own wording, matched case-insensitively; first match wins.
