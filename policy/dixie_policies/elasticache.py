@@ -69,9 +69,12 @@ def _subnet_group(args: ResourceValidationArgs) -> Iterator[str]:
 
 def _failover(args: ResourceValidationArgs) -> Iterator[str]:
     p = args.props
-    nodes = number(p.get("numCacheClusters")) or (1.0 + (number(p.get("replicasPerNodeGroup")) or 0.0))
+    replicas = number(p.get("replicasPerNodeGroup")) or 0.0
+    nodes = number(p.get("numCacheClusters")) or (1.0 + replicas)
     if nodes < 2:
-        yield "numCacheClusters should be at least 2 so a replica can take over"
+        # Failover and multi-AZ need a replica; one message says all three.
+        yield "numCacheClusters should be at least 2, with automaticFailoverEnabled and multiAzEnabled"
+        return
     if not is_true(p.get("automaticFailoverEnabled")):
         yield "automaticFailoverEnabled should be true"
     if not is_true(p.get("multiAzEnabled")):
