@@ -150,7 +150,6 @@ POLICIES = [
         controls=(
             "project: ElastiCache rejected an em dash",
             "EC2 GroupDescription constraints",
-            "CKV_AWS_23",
         ),
         level=MANDATORY,
         severity=Severity.LOW,

@@ -18,7 +18,9 @@ POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
 
 def test_pulumi_policy_yaml_declares_a_python_pack() -> None:
     manifest = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text())
-    assert manifest["runtime"] == "python"
+    assert manifest["runtime"]["name"] == "python"
+    # The CLI builds the pack's own virtualenv from requirements.txt.
+    assert manifest["runtime"]["options"]["virtualenv"] == "venv"
     assert manifest["description"].strip()
 
 
@@ -63,3 +65,10 @@ def test_policies_package_imports_only_pulumi_policy_and_the_stdlib() -> None:
 def test_policy_names_are_unique() -> None:
     names = [p.name for p in dixie_policies.POLICIES]
     assert len(names) == len(set(names))
+
+
+def test_docs_table_lists_every_policy_with_its_level() -> None:
+    text = (POLICY_DIR.parent / "docs" / "policy.md").read_text()
+    for policy in dixie_policies.POLICIES:
+        assert policy.enforcement_level is not None
+        assert f"| `{policy.name}` | {policy.enforcement_level.value} |" in text, policy.name
