@@ -473,7 +473,7 @@ def evaluate(
             result["value"] = _evaluate_here(
                 stack, flatten_config(config), list(secret_keys), mocks, program, preview
             )
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             result["error"] = exc
 
     thread = threading.Thread(target=worker, name=f"pulumi-offline-{stack}", daemon=True)
@@ -645,6 +645,13 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - one line for people; the program's own error text
+        print(f"stack {args.stack}: the program failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    # policy_check imports this module; importing it at the top would be circular.
+    from dixie_infra.policy_check import check_policies, has_mandatory, render_findings
+
+    findings = check_policies(evaluation)
     if args.json:
         json.dump(
             {
@@ -662,6 +669,7 @@ def main(argv: list[str] | None = None) -> int:
                     if r.type != STACK_TYPE
                 ],
                 "outputs": mask(evaluation.outputs),
+                "policyFindings": [f.as_dict() for f in findings],
             },
             sys.stdout,
             indent=2,
@@ -669,8 +677,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         print()
     else:
+        from rich.console import Console
+
         _print_plan(evaluation)
-    return 0
+        render_findings(findings, Console(width=200))
+    # A mandatory policy violation would fail `pulumi preview --policy-pack policy` too.
+    return 1 if has_mandatory(findings) else 0
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ def run_tool(prog: str, body: Callable[[], int], secrets: Callable[[], Iterable[
         return _fail(prog, EXIT_FAILED, str(exc), secrets)
     except KeyboardInterrupt:
         return _fail(prog, 130, "interrupted", secrets)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback reaches the user
         return _fail(prog, *_classify(exc), secrets)
 
 
@@ -180,7 +180,7 @@ def _classify(exc: Exception) -> tuple[int, str]:
 def _fail(prog: str, code: int, message: str, secrets: Callable[[], Iterable[str | None]]) -> int:
     try:
         known = list(secrets())
-    except Exception:
+    except Exception:  # noqa: BLE001 - redaction must never raise while reporting an error
         known = []
     first_line = redact(message, known).strip().splitlines()[0] if message.strip() else "failed"
     print(f"{prog}: error: {first_line}", file=sys.stderr)

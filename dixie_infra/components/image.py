@@ -91,7 +91,7 @@ class ImageRepository(pulumi.ComponentResource):
     def _existing_tags(self, repository_name: str) -> set[str]:
         try:
             images = aws.ecr.get_images(repository_name=repository_name, opts=invoke_opts(self))
-        except Exception:
+        except Exception:  # noqa: BLE001 - a repository that does not exist yet holds no tags
             return set()
         return {i.image_tag for i in images.image_ids if i.image_tag}
 

@@ -59,3 +59,32 @@ def test_plan_on_a_bad_config_prints_every_problem_and_exits_2(tmp_path: Path) -
     assert "dixie:imageTag: 'latest' is refused" in done.stderr
     assert "dixie:desiredCount: 3 is not allowed" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_plan_prints_policy_findings_and_passes_without_mandatory_ones(capsys) -> None:
+    assert main(["--stack", "armitage"]) == 0
+    out = capsys.readouterr().out
+    assert "policy pack" in out and "0 mandatory" in out
+
+
+def test_plan_fails_on_a_mandatory_policy_violation(capsys, monkeypatch) -> None:
+    from dixie_infra import policy_check
+
+    real = policy_check.check_policies
+
+    def with_violation(evaluation):
+        service = evaluation.one("aws:ecs/service:Service")
+        violation = policy_check.Finding(
+            policy="ecs-service-single-writer",
+            level="mandatory",
+            urn=service.urn,
+            name=service.name,
+            type=service.type,
+            message="Service 'service-service': deploymentMaximumPercent must be 100",
+        )
+        return [*real(evaluation), violation]
+
+    monkeypatch.setattr(policy_check, "check_policies", with_violation)
+    assert main(["--stack", "armitage"]) == 1
+    out = capsys.readouterr().out
+    assert "mandatory" in out and "deploymentMaximumPercent must be 100" in out
