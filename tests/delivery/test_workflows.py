@@ -336,7 +336,9 @@ def test_deploy_is_gated_serialised_and_verified() -> None:
 def test_dependabot_updates_actions_and_python_weekly_in_groups() -> None:
     config = yaml.safe_load((GITHUB / "dependabot.yml").read_text())
     updates = {u["package-ecosystem"]: u for u in config["updates"]}
-    assert set(updates) == {"github-actions", "uv"}
+    # uv: the project's lock; pip: the policy pack's own requirements and the Finn example's.
+    assert set(updates) == {"github-actions", "uv", "pip"}
+    assert set(updates["pip"]["directories"]) == {"/policy", "/examples/finn-consumer"}
     for update in updates.values():
         assert update["schedule"]["interval"] == "weekly"
         assert update["groups"], "grouped: one pull request, not one per dependency"
