@@ -75,8 +75,7 @@ def parse_only(value: str | None, registry: Sequence[Check[Any]]) -> list[Check[
     unknown = [name for name in wanted if name not in known]
     if unknown or not wanted:
         raise ValueError(
-            f"unknown check id(s): {', '.join(unknown) or '(none given)'}; "
-            f"known: {', '.join(known)}"
+            f"unknown check id(s): {', '.join(unknown) or '(none given)'}; known: {', '.join(known)}"
         )
     return [check for check in registry if check.id in wanted]
 
@@ -105,16 +104,13 @@ def describe_errors(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def run_one(
-    check: Check[C], context: C, secrets: Callable[[], Iterable[str]] = tuple
-) -> CheckResult:
+def run_one(check: Check[C], context: C, secrets: Callable[[], Iterable[str]] = tuple) -> CheckResult:
     started = time.monotonic()
     try:
         status, detail = Status.PASS, check.run(context)
     except Outcome as outcome:
         status, detail = outcome.status, outcome.detail
-    # A crashing check is a failed check, not a crashed tool.
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a crashing check is a failed check, not a crashed tool
         status, detail = Status.FAIL, describe_errors(exc)
     # Secrets read by a check are known only after it ran, hence a callable.
     detail = redact(detail, secrets()).strip().replace("\n", " ")
@@ -174,17 +170,13 @@ def run_until_passing(
 def verdict(results: Sequence[CheckResult]) -> tuple[bool, str]:
     counts = {status: sum(r.status is status for r in results) for status in Status}
     failed = [r.id for r in results if r.status is Status.FAIL]
-    tally = (
-        f"{counts[Status.PASS]} passed, {counts[Status.FAIL]} failed, {counts[Status.SKIP]} skipped"
-    )
+    tally = f"{counts[Status.PASS]} passed, {counts[Status.FAIL]} failed, {counts[Status.SKIP]} skipped"
     if failed:
         return False, f"FAIL: {tally} ({', '.join(failed)})"
     return True, f"PASS: {tally}"
 
 
-def report(
-    results: Sequence[CheckResult], *, title: str, as_json: bool, extra: dict[str, Any]
-) -> bool:
+def report(results: Sequence[CheckResult], *, title: str, as_json: bool, extra: dict[str, Any]) -> bool:
     """Print the table (or the JSON document) with its verdict; True when nothing failed."""
     ok, line = verdict(results)
     if as_json:

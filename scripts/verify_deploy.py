@@ -21,6 +21,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -76,7 +77,7 @@ class Context:
     finn_url: str
     http: httpx.Client
     resolver: dns.resolver.Resolver
-    aws: AwsClients | None
+    aws: Future[AwsClients] | None
     expected_task_definition: str | None
     latency_ms: float
     timeout: float
@@ -86,15 +87,13 @@ class Context:
     dixie_health: Once[_health.HttpAnswer] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        fetch = partial(
-            _health.get_json, self.http, self.dixie_url + names.HEALTH_PATH, self.timeout
-        )
+        fetch = partial(_health.get_json, self.http, self.dixie_url + names.HEALTH_PATH, self.timeout)
         object.__setattr__(self, "dixie_health", Once(fetch))
 
     @property
     def aws_clients(self) -> AwsClients:
         assert self.aws is not None, "AWS clients are created whenever an AWS check is selected"
-        return self.aws
+        return self.aws.result()
 
     @property
     def fix_finn(self) -> str:
@@ -150,9 +149,7 @@ def check_governance(ctx: Context) -> str:
 
 
 def check_finn_health(ctx: Context) -> str:
-    return _health.judge_finn_health(
-        _health.get_json(ctx.http, ctx.finn_url + "/health", ctx.timeout)
-    )
+    return _health.judge_finn_health(_health.get_json(ctx.http, ctx.finn_url + "/health", ctx.timeout))
 
 
 def _expected_task_definition(ctx: Context) -> str:
@@ -179,8 +176,7 @@ def check_ecs_rollout(ctx: Context) -> str:
     problems = []
     if _short(primary.get("taskDefinition", "")) != _short(expected):
         problems.append(
-            f"PRIMARY runs {_short(primary.get('taskDefinition', '?'))}, "
-            f"expected {_short(expected)}"
+            f"PRIMARY runs {_short(primary.get('taskDefinition', '?'))}, expected {_short(expected)}"
         )
     if primary.get("rolloutState") != "COMPLETED":
         reason = primary.get("rolloutStateReason", "")
@@ -200,9 +196,7 @@ def check_ecs_rollout(ctx: Context) -> str:
             or _short(d.get("taskDefinition", "")) == _short(expected)
         )
     ]
-    problems += [
-        f"deployment {d.get('id')} of {_short(d.get('taskDefinition', '?'))} FAILED" for d in failed
-    ]
+    problems += [f"deployment {d.get('id')} of {_short(d.get('taskDefinition', '?'))} FAILED" for d in failed]
     # The rollout under way began with the oldest deployment still listed; a rollback since then
     # means the service is steady on something other than what was deployed.
     since = min((d["createdAt"] for d in deployments if d.get("createdAt")), default=None)
@@ -249,8 +243,10 @@ def _parameters_under(ssm: Any, prefix: str, secrets: SecretBag) -> dict[str, di
         Path=prefix, Recursive=True, WithDecryption=True
     ):
         for parameter in page["Parameters"]:
-            if parameter.get("Type") == "SecureString":
-                secrets.add(parameter.get("Value"))
+            value = str(parameter.get("Value", ""))
+            # A placeholder is no secret, and masking it would hide the finding itself.
+            if parameter.get("Type") == "SecureString" and value.strip().upper() != PLACEHOLDER:
+                secrets.add(value)
             found[parameter["Name"][len(prefix) + 1 :]] = parameter
     return found
 
@@ -278,9 +274,7 @@ def check_ssm_parameters(ctx: Context) -> str:
             problems.append(f"{key} is still {PLACEHOLDER}")
     if problems:
         raise fail(f"under {prefix}: " + "; ".join(problems))
-    return (
-        f"the {len(expected)} parameters under {prefix}, right types, none empty or {PLACEHOLDER}"
-    )
+    return f"the {len(expected)} parameters under {prefix}, right types, none empty or {PLACEHOLDER}"
 
 
 def check_image_scan(ctx: Context) -> str:
@@ -301,14 +295,10 @@ def check_image_scan(ctx: Context) -> str:
         raise
     status = scan.get("imageScanStatus", {}).get("status")
     if status != "COMPLETE":
-        raise fail(
-            f"{repository}:{tag} scan {status}: {scan['imageScanStatus'].get('description', '')}"
-        )
+        raise fail(f"{repository}:{tag} scan {status}: {scan['imageScanStatus'].get('description', '')}")
     counts: dict[str, int] = scan.get("imageScanFindings", {}).get("findingSeverityCounts", {})
     floor = SEVERITIES.index(ctx.severity_threshold)
-    over = {
-        s: n for s, n in counts.items() if s in SEVERITIES and SEVERITIES.index(s) >= floor and n
-    }
+    over = {s: n for s, n in counts.items() if s in SEVERITIES and SEVERITIES.index(s) >= floor and n}
     tally = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no findings"
     if over:
         raise fail(f"{repository}:{tag}: {tally} (threshold {ctx.severity_threshold})")
@@ -324,10 +314,7 @@ def check_alarms(ctx: Context) -> str:
         alarms += page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])
     firing = [a for a in alarms if a.get("StateValue") == "ALARM"]
     if firing:
-        raise fail(
-            "in ALARM: "
-            + "; ".join(f"{a['AlarmName']} ({a.get('StateReason', '')})" for a in firing)
-        )
+        raise fail("in ALARM: " + "; ".join(f"{a['AlarmName']} ({a.get('StateReason', '')})" for a in firing))
     expected = {ctx.settings.names.alarm(role) for role in names.ALARM_ROLES}
     missing = sorted(expected - {a["AlarmName"] for a in alarms})
     note = f"; not found: {', '.join(missing)}" if missing else ""
@@ -339,9 +326,7 @@ def _database_url(ctx: Context) -> str | None:
         return ctx.database_url
     name = names.parameter_name(ctx.settings.environment, "DATABASE_URL")
     try:
-        value = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"][
-            "Value"
-        ]
+        value = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     except ClientError as exc:
         if _error_code(exc) == "ParameterNotFound":
             return None
@@ -379,11 +364,14 @@ def check_migrations(ctx: Context) -> str:
 def check_nats_drift(ctx: Context) -> str:
     name = names.parameter_name(ctx.settings.environment, "NATS_URL")
     try:
-        stored = ctx.aws_clients.ssm.get_parameter(Name=name)["Parameter"]["Value"]
+        parameter = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
     except ClientError as exc:
         if _error_code(exc) == "ParameterNotFound":
             raise fail(f"{name} does not exist") from None
         raise
+    stored = str(parameter["Value"])
+    if parameter.get("Type") == "SecureString":
+        ctx.secrets.add(stored)
     nats = ctx.settings.nats
     ips = _nats.running_task_ips(ctx.aws_clients.ecs, ctx.settings.cluster, nats.service_name)
     if not ips:
@@ -401,9 +389,7 @@ def check_finn_wiring(ctx: Context) -> str:
     name = ctx.settings.finn.base_url_parameter
     want = ctx.settings.base_url
     try:
-        value = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"][
-            "Value"
-        ]
+        value = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     except ClientError as exc:
         if _error_code(exc) == "ParameterNotFound":
             raise fail(f"{name} is not set; run: {ctx.fix_finn}") from None
@@ -452,9 +438,7 @@ POST_CHECKS: tuple[Check[Context], ...] = (
         "exactly the eight parameters, right types, real values",
         check_ssm_parameters,
     ),
-    Check(
-        "image-scan", "the image's scan has no finding at or above the threshold", check_image_scan
-    ),
+    Check("image-scan", "the image's scan has no finding at or above the threshold", check_image_scan),
     Check("alarms", "no alarm of the service in ALARM", check_alarms),
     Check("migrations", "the 13 expected migrations in _migrations", check_migrations),
     Check("nats-drift", "NATS_URL points at a running NATS task", check_nats_drift),
@@ -471,9 +455,9 @@ def check_image_tag(ctx: Context) -> str:
         raise skip("the stack builds its image from dixie:appSource; the tag is made by the build")
     repository = ctx.settings.names.ecr_repository
     try:
-        images = ctx.aws_clients.ecr.describe_images(
-            repositoryName=repository, imageIds=[{"imageTag": tag}]
-        )["imageDetails"]
+        images = ctx.aws_clients.ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])[
+            "imageDetails"
+        ]
     except ClientError as exc:
         code = _error_code(exc)
         if code in ("ImageNotFoundException", "RepositoryNotFoundException"):
@@ -486,9 +470,7 @@ def check_image_tag(ctx: Context) -> str:
 def _rules(elbv2: Any, listener_arn: str) -> Iterator[dict[str, Any]]:
     marker: str | None = None
     while True:
-        page = elbv2.describe_rules(
-            ListenerArn=listener_arn, **({"Marker": marker} if marker else {})
-        )
+        page = elbv2.describe_rules(ListenerArn=listener_arn, **({"Marker": marker} if marker else {}))
         yield from page.get("Rules", [])
         marker = page.get("NextMarker")
         if not marker:
@@ -503,9 +485,7 @@ def _is_ours(rule: dict[str, Any], target_group: str, hostname: str) -> bool:
         if any(arn and f":targetgroup/{target_group}/" in arn for arn in arns):
             return True
     for condition in rule.get("Conditions", []):
-        hosts = condition.get("HostHeaderConfig", {}).get("Values", []) or condition.get(
-            "Values", []
-        )
+        hosts = condition.get("HostHeaderConfig", {}).get("Values", []) or condition.get("Values", [])
         if condition.get("Field") == "host-header" and hostname in hosts:
             return True
     return False
@@ -553,13 +533,9 @@ def check_nats_security_group(ctx: Context) -> str:
 def check_rds_instance(ctx: Context) -> str:
     identifier = ctx.settings.database.instance_identifier
     if identifier is None:
-        raise skip(
-            f"dixie:database.host {ctx.settings.database.host} is used; no RDS instance to look up"
-        )
+        raise skip(f"dixie:database.host {ctx.settings.database.host} is used; no RDS instance to look up")
     try:
-        found = ctx.aws_clients.rds.describe_db_instances(DBInstanceIdentifier=identifier)[
-            "DBInstances"
-        ]
+        found = ctx.aws_clients.rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
     except ClientError as exc:
         if _error_code(exc) == "DBInstanceNotFound":
             raise fail(f"no RDS instance {identifier}") from None
@@ -650,8 +626,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="re-run failing checks with backoff for up to this long "
-        "(default: %(default)g, no retries)",
+        help="re-run failing checks with backoff for up to this long (default: %(default)g, no retries)",
     )
     parser.add_argument(
         "--severity-threshold",
@@ -671,9 +646,7 @@ def make_resolver(nameserver: str | None, timeout: float) -> dns.resolver.Resolv
     if nameserver is None:
         resolver = dns.resolver.Resolver()
     else:
-        host, _, port = (
-            nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "53")
-        )
+        host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "53")
         try:
             ipaddress.ip_address(host)
             port_number = int(port)
@@ -697,7 +670,10 @@ def main(argv: list[str] | None = None) -> int:
     secrets = SecretBag()
 
     def body() -> int:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exited:  # --help, or a usage error already printed on one line
+            return int(exited.code or 0)
         timeout = _positive(args.timeout, "--timeout")
         wait = _positive(args.wait, "--wait", allow_zero=True)
         latency = _positive(args.latency_ms, "--latency-ms")
@@ -707,24 +683,24 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             raise UsageError(f"--only: {exc} (phase {args.phase})") from None
         try:
-            dixie_url = (
-                _health.check_http_url(args.dixie_url, "--dixie-url") if args.dixie_url else None
-            )
-            finn_url = (
-                _health.check_http_url(args.finn_url, "--finn-url") if args.finn_url else None
-            )
+            dixie_url = _health.check_http_url(args.dixie_url, "--dixie-url") if args.dixie_url else None
+            finn_url = _health.check_http_url(args.finn_url, "--finn-url") if args.finn_url else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         expected = args.expected_task_definition
         if expected is not None and not _TASK_DEFINITION.match(expected):
             raise UsageError(
-                f"--expected-task-definition {expected!r} is not a task definition ARN "
-                "or family:revision"
+                f"--expected-task-definition {expected!r} is not a task definition ARN or family:revision"
             )
         settings = stack_settings(args.stack)
-        aws = None
+        aws: Future[AwsClients] | None = None
+        maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aws-clients")
         if any(c.needs_aws for c in checks):
-            aws = clients(session_for(region_for(args, settings)), timeout=timeout)
+            session = session_for(region_for(args, settings))
+            # Building clients loads service models (a few hundred ms); DNS and HTTP checks need
+            # none, so they start at once and only the AWS checks wait for the clients.
+            aws = maker.submit(clients, session, timeout=timeout)
+        maker.shutdown(wait=False)
         database_url = os.environ.get(DATABASE_URL_ENV) or None
         secrets.add(database_url)
         resolver = make_resolver(args.nameserver, timeout)
@@ -754,9 +730,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"verify_deploy: {len(checks)} {args.phase} checks of stack {settings.stack} "
                 f"({context.dixie_url})"
             )
-            results = run_until_passing(
-                checks, new_context, wait_seconds=wait, secrets=secrets.values
-            )
+            results = run_until_passing(checks, new_context, wait_seconds=wait, secrets=secrets.values)
         ok = report(
             results,
             title=f"verify_deploy --phase {args.phase} (stack {settings.stack})",

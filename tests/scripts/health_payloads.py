@@ -82,9 +82,7 @@ def circuit_open() -> dict[str, Any]:
 
 
 def finn_latency(ms: int) -> dict[str, Any]:
-    return _edit(
-        services__loa_finn={"status": "healthy", "latency_ms": ms, "circuit_state": "closed"}
-    )
+    return _edit(services__loa_finn={"status": "healthy", "latency_ms": ms, "circuit_state": "closed"})
 
 
 def governance_degraded() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import threading
@@ -36,6 +37,10 @@ from werkzeug import Request, Response
 
 from dixie_infra.settings import load_stack_file
 from tests.scripts import health_payloads
+
+# Request lines from the local servers (and moto's) would land in whatever stderr a test captured
+# first, and a later test's capture then sees logging errors.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -95,9 +100,7 @@ class LocalDns:
             if addresses is None:
                 response.set_rcode(dns.rcode.NXDOMAIN)
             elif question.rdtype == dns.rdatatype.A:
-                response.answer.append(
-                    dns.rrset.from_text_list(question.name, 60, "IN", "A", addresses)
-                )
+                response.answer.append(dns.rrset.from_text_list(question.name, 60, "IN", "A", addresses))
             self._sock.sendto(response.to_wire(), peer)
 
 
@@ -128,9 +131,7 @@ def serve_json(
     )
 
 
-def serve(
-    server: HTTPServer, path: str, respond: Callable[[], Response], *, delay: float = 0.0
-) -> None:
+def serve(server: HTTPServer, path: str, respond: Callable[[], Response], *, delay: float = 0.0) -> None:
     stop = threading.Event()
 
     def handler(_request: Request) -> Response:
@@ -169,6 +170,19 @@ def _env(name: str, value: str) -> Iterator[None]:
             os.environ[name] = old
 
 
+_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
+def client(name: str) -> Any:
+    """A boto3 client for the emulator, made once per endpoint (model loading is slow)."""
+    import boto3
+
+    key = (os.environ.get("AWS_ENDPOINT_URL", ""), name)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = boto3.session.Session(region_name=REGION).client(name)
+    return _CLIENTS[key]
+
+
 def backend(service: str) -> Any:
     return get_backend(service)[ACCOUNT][REGION]  # type: ignore[index]
 
@@ -187,15 +201,11 @@ class Deploy:
     target_group_arn: str = ""
 
     def client(self, name: str) -> Any:
-        return self.session.client(name)
+        return client(name)
 
     @property
     def dns_records(self) -> dict[str, list[str]]:
-        return {
-            SETTINGS.hostname: list(ALB_IPS),
-            SETTINGS.alb.dns_name: list(ALB_IPS),
-            SETTINGS.nats.host: [self.nats_ip],
-        }
+        return static_dns_records(self.nats_ip)
 
     def service(self, name: str) -> Any:
         return backend("ecs").services[f"{SETTINGS.cluster}:{name}"]
@@ -284,15 +294,15 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
         timeout=10,
     ).raise_for_status()
     s = SETTINGS
-    ec2 = session.client("ec2")
+    ec2 = client("ec2")
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
     subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
     group = ec2.create_security_group(
         GroupName=s.names.service_security_group, Description="dixie", VpcId=vpc
     )["GroupId"]
-    nats_group = ec2.create_security_group(
-        GroupName="arrakis-staging-nats", Description="nats", VpcId=vpc
-    )["GroupId"]
+    nats_group = ec2.create_security_group(GroupName="arrakis-staging-nats", Description="nats", VpcId=vpc)[
+        "GroupId"
+    ]
     # The stack names NATS's security group by id; moto picks ids itself.
     groups = backend("ec2").groups[vpc]
     moved = groups.pop(nats_group)
@@ -301,7 +311,7 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
 
     deploy = Deploy(session=session, endpoint=endpoint, subnet=subnet, security_group=group)
     network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
-    ecs = session.client("ecs")
+    ecs = client("ecs")
     ecs.create_cluster(clusterName=s.cluster)
 
     def register(family: str, image: str) -> str:
@@ -354,7 +364,7 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
         networkConfiguration=network,
     )
 
-    elbv2 = session.client("elbv2")
+    elbv2 = client("elbv2")
     deploy.target_group_arn = elbv2.create_target_group(
         Name=s.names.target_group,
         Protocol="HTTP",
@@ -366,9 +376,9 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
     elbv2.register_targets(
         TargetGroupArn=deploy.target_group_arn, Targets=[{"Id": deploy.dixie_ip, "Port": 3001}]
     )
-    lb_arn = elbv2.create_load_balancer(
-        Name="arrakis-staging-alb", Subnets=[subnet], SecurityGroups=[group]
-    )["LoadBalancers"][0]["LoadBalancerArn"]
+    lb_arn = elbv2.create_load_balancer(Name="arrakis-staging-alb", Subnets=[subnet], SecurityGroups=[group])[
+        "LoadBalancers"
+    ][0]["LoadBalancerArn"]
     listener_arn = elbv2.create_listener(
         LoadBalancerArn=lb_arn,
         Protocol="HTTP",
@@ -381,7 +391,7 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
     listener.arn = s.alb.listener_arn
     listeners[s.alb.listener_arn] = listener
 
-    ssm = session.client("ssm")
+    ssm = client("ssm")
     values = {
         "FINN_URL": s.finn.url,
         "FINN_WS_URL": s.finn.ws_url,
@@ -395,7 +405,7 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
         ssm.put_parameter(Name=f"{s.ssm_prefix}/{key}", Value=values[key], Type=kind.value)
     ssm.put_parameter(Name=s.finn.base_url_parameter, Value=s.base_url, Type="SecureString")
 
-    ecr = session.client("ecr")
+    ecr = client("ecr")
     ecr.create_repository(repositoryName=s.names.ecr_repository, imageTagMutability="IMMUTABLE")
     manifest = json.dumps(
         {
@@ -409,12 +419,10 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
             "layers": [],
         }
     )
-    ecr.put_image(
-        repositoryName=s.names.ecr_repository, imageManifest=manifest, imageTag=s.image_tag
-    )
+    ecr.put_image(repositoryName=s.names.ecr_repository, imageManifest=manifest, imageTag=s.image_tag)
     ecr.start_image_scan(repositoryName=s.names.ecr_repository, imageId={"imageTag": s.image_tag})
 
-    cloudwatch = session.client("cloudwatch")
+    cloudwatch = client("cloudwatch")
     from dixie_infra.names import ALARM_ROLES
 
     for role in ALARM_ROLES:
@@ -431,7 +439,7 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
         )
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="seeded")
 
-    session.client("rds").create_db_instance(
+    client("rds").create_db_instance(
         DBInstanceIdentifier=s.database.instance_identifier,
         DBInstanceClass="db.t4g.micro",
         Engine="postgres",
@@ -444,12 +452,18 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
 
 @dataclass
 class Peers:
-    """A seeded deploy plus Dixie, Finn and DNS servers answering as a healthy one does."""
+    """Dixie, Finn and DNS servers answering as a healthy deploy's do, and the seeded AWS state
+    (``None`` for scenarios that exercise only the HTTP and DNS checks)."""
 
-    deploy: Deploy
+    deploy: Deploy | None
     dixie: HTTPServer
     finn: HTTPServer
     dns: LocalDns
+
+    @property
+    def aws(self) -> Deploy:
+        assert self.deploy is not None, "this scenario runs without seeded AWS state"
+        return self.deploy
 
     @property
     def dixie_url(self) -> str:
@@ -468,11 +482,74 @@ class Peers:
         serve_json(self.finn, "/health", document, **kwargs)
 
 
+def static_dns_records(nats_ip: str = "10.0.3.41") -> dict[str, list[str]]:
+    return {
+        SETTINGS.hostname: list(ALB_IPS),
+        SETTINGS.alb.dns_name: list(ALB_IPS),
+        SETTINGS.nats.host: [nats_ip],
+    }
+
+
 @contextlib.contextmanager
-def healthy_peers(session: Any, endpoint: str, *, delay: float = 0.0) -> Iterator[Peers]:
-    deploy = seed_deploy(session, endpoint)
-    with http_server() as dixie, http_server() as finn, LocalDns(deploy.dns_records) as local_dns:
-        peers = Peers(deploy, dixie, finn, local_dns)
+def healthy_peers(
+    session: Any | None,
+    endpoint: str | None,
+    *,
+    delay: float = 0.0,
+    servers: tuple[HTTPServer, HTTPServer] | None = None,
+) -> Iterator[Peers]:
+    """A healthy deploy (AWS state seeded when ``session`` is given); ``servers`` (Dixie's,
+    Finn's) are reused when given, since stopping one costs half a second."""
+    deploy = seed_deploy(session, endpoint) if session is not None and endpoint else None
+    with contextlib.ExitStack() as stack:
+        if servers is None:
+            servers = (stack.enter_context(http_server()), stack.enter_context(http_server()))
+        records = deploy.dns_records if deploy else static_dns_records()
+        local_dns = stack.enter_context(LocalDns(records))
+        peers = Peers(deploy, servers[0], servers[1], local_dns)
         peers.serve_dixie(health_payloads.healthy(), delay=delay)
         peers.serve_finn(health_payloads.finn_healthy(), delay=delay)
         yield peers
+
+
+def _cbor_text(text: str) -> bytes:
+    data = text.encode()
+    assert len(data) < 256
+    return (bytes([0x60 + len(data)]) if len(data) < 24 else bytes([0x78, len(data)])) + data
+
+
+def _cbor_map(mapping: dict[str, str]) -> bytes:
+    out = bytes([0xA0 + len(mapping)])
+    for key, value in mapping.items():
+        out += _cbor_text(key) + _cbor_text(value)
+    return out
+
+
+@contextlib.contextmanager
+def denying_aws() -> Iterator[str]:
+    """An AWS endpoint that denies every call, in each wire protocol the tools' clients speak."""
+    message = "User: arn:aws:iam::123456789012:user/ci is not authorized to perform this action"
+
+    def deny(request: Request) -> Response:
+        if request.headers.get("Smithy-Protocol") == "rpc-v2-cbor":
+            body = _cbor_map({"__type": "AccessDeniedException", "message": message})
+            return Response(
+                body,
+                status=400,
+                content_type="application/cbor",
+                headers={"Smithy-Protocol": "rpc-v2-cbor"},
+            )
+        if request.headers.get("X-Amz-Target"):
+            body = json.dumps({"__type": "AccessDeniedException", "message": message})
+            return Response(body, status=400, content_type="application/x-amz-json-1.1")
+        xml = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+            f"<Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+        )
+        return Response(xml, status=403, content_type="text/xml")
+
+    with http_server() as server:
+        import re
+
+        server.expect_request(re.compile(".*")).respond_with_handler(deny)
+        yield server.url_for("").rstrip("/")
