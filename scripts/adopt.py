@@ -433,7 +433,7 @@ SECRET_SOURCES: tuple[tuple[str, str, bool], ...] = (
 # Reads a URL on stdin and writes its URL-decoded password, without a newline; nothing else.
 _DECODE_URL_USERINFO = (
     "import sys, urllib.parse; "
-    "sys.stdout.write(urllib.parse.unquote(urllib.parse.urlsplit(sys.stdin.read().strip()).password or ''))"
+    "sys.stdout.write(urllib.parse.unquote(urllib.parse.urlsplit(sys.stdin.read().strip()).password or str()))"
 )
 
 
@@ -781,42 +781,30 @@ def match_resources(
                 note = _rule_absent_note(d, table, tf_rules)
             adoption.absent.append((d, note))
 
-    rule_addresses_matched = {m.source.split(" ")[0] for m in adoption.matched if d_is_rule(m.declared)}
     for resource in state:
-        if resource.address in used or resource.type == "aws_security_group":
+        # Rules are reported one AWS rule at a time below, inline or standalone alike.
+        if resource.address in used or resource.type in RULE_TF_TYPES:
             continue
-        if resource.type in RULE_TF_TYPES:
-            if resource.address in rule_addresses_matched:
-                continue
-            # An unmatched standalone rule is reported with its rules below.
-            continue
-        advice = _not_declared_advice(resource)
-        adoption.not_declared.append((resource.address, resource.type, resource.id, advice))
-    matched_rule_sources = {m.source for m in adoption.matched if d_is_rule(m.declared)}
+        adoption.not_declared.append(
+            (resource.address, resource.type, resource.id, _not_declared_advice(resource))
+        )
+    matched_rule_sources = {m.source for m in adoption.matched if m.declared.type in RULE_TYPES}
     for rule in tf_rules:
         if rule.address in matched_rule_sources:
             continue
-        sg_known = (
-            any(r.id == rule.key.group_id for r in state if r.type == "aws_security_group") or rule.standalone
-        )
-        if sg_known:
-            adoption.not_declared.append(
-                (
-                    rule.address,
-                    "security group rule",
-                    rule.key.describe(),
-                    "stays in AWS untouched; if Dixie no longer needs it, revoke it by hand after the move "
-                    "(aws ec2 revoke-security-group-{} --group-id {} --security-group-rule-ids <sgr-id>)".format(
-                        "egress" if rule.key.egress else "ingress", rule.key.group_id
-                    ),
-                )
+        direction = "egress" if rule.key.egress else "ingress"
+        adoption.not_declared.append(
+            (
+                rule.address,
+                "security group rule",
+                rule.key.describe(),
+                "stays in AWS untouched; if Dixie no longer needs it, revoke it by hand after the move "
+                f"(aws ec2 revoke-security-group-{direction} --group-id {rule.key.group_id} "
+                "--security-group-rule-ids <sgr-id>)",
             )
+        )
     adoption.matched.sort(key=lambda m: [d.name for d in declared].index(m.declared.name))
     return adoption
-
-
-def d_is_rule(declared: Declared) -> bool:
-    return declared.type in RULE_TYPES
 
 
 def program_rule_key(declared: Declared, table: Mapping[str, str]) -> RuleKey:

@@ -599,7 +599,6 @@ def test_a_missing_state_file_is_refused_with_exit_2(
 
 
 def test_the_state_can_come_from_stdin(
-    armitage: Callable[..., Run],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -636,3 +635,26 @@ def test_terraform_address_hints_name_resources_the_program_declares() -> None:
 def test_every_parameter_of_the_program_is_in_the_split() -> None:
     hinted = {v for v in adopt.TERRAFORM_ADDRESSES.values() if v.startswith("parameters-")}
     assert hinted == {f"parameters-{k.lower().replace('_', '-')}" for k in SERVICE_PARAMETERS}
+
+
+def test_a_string_parameter_value_the_program_changes_is_reported(
+    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, _, report = armitage(capsys)
+    assert report is not None
+    values = {d["logicalName"]: d for d in report["differences"] if d["property"] == "value"}
+    # SSM holds the NATS task IP from the sprint; the stack config names the service DNS name.
+    assert values["parameters-nats-url"]["current"] == "nats://10.0.12.41:4222"
+    assert values["parameters-nats-url"]["program"] == "tls://nats.arrakis-staging.local:4222"
+    assert values["parameters-nats-url"]["effect"] == adopt.Effect.UPDATE
+    assert set(values) == {"parameters-nats-url"}
+
+
+def test_the_docs_show_the_secret_commands_the_tool_prints(
+    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, _, _, report = armitage(capsys)
+    assert report is not None
+    docs = (project_root() / "docs" / "adopt.md").read_text()
+    for item in report["secretCommands"]:
+        assert item["command"] in docs
