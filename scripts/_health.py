@@ -61,9 +61,7 @@ def get_json(http: httpx.Client, url: str, timeout: float) -> HttpAnswer:
     except (json.JSONDecodeError, UnicodeDecodeError):
         body = None
     if response.status_code != 200:
-        return HttpAnswer(
-            url, response.status_code, body, f"HTTP {response.status_code} from {url}"
-        )
+        return HttpAnswer(url, response.status_code, body, f"HTTP {response.status_code} from {url}")
     if body is None:
         return HttpAnswer(url, 200, None, f"{url} answered 200 but the body is not valid JSON")
     return HttpAnswer(url, 200, body, None)

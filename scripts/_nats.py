@@ -122,7 +122,24 @@ def fix_commands(stack: str, configured_url: str, config_drifted: bool, task_ip:
     refresh = f"pulumi up --refresh --stack {stack}"
     if config_drifted:
         new_url = f"{scheme}://{task_ip}:{NATS_PORT}"
-        return [
-            f"pulumi config set --path 'dixie:nats.url' '{new_url}' --stack {stack} && {refresh}"
-        ]
+        return [f"pulumi config set --path 'dixie:nats.url' '{new_url}' --stack {stack} && {refresh}"]
     return [refresh]
+
+
+def make_resolver(nameserver: str | None, timeout: float) -> dns.resolver.Resolver:
+    """The system resolver, or one asking only ``nameserver``; ValueError when it is malformed."""
+    if nameserver is None:
+        resolver = dns.resolver.Resolver()
+    else:
+        host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "53")
+        try:
+            ipaddress.ip_address(host)
+            port_number = int(port)
+        except ValueError:
+            raise ValueError(f"--nameserver {nameserver!r} is not IP or IP:PORT") from None
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [host]
+        resolver.port = port_number
+    resolver.lifetime = timeout
+    resolver.timeout = timeout
+    return resolver

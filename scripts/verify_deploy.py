@@ -17,7 +17,6 @@ The migrations check connects with ``DIXIE_DATABASE_URL`` when set, else with th
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import re
 from collections.abc import Iterator
@@ -642,24 +641,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def make_resolver(nameserver: str | None, timeout: float) -> dns.resolver.Resolver:
-    if nameserver is None:
-        resolver = dns.resolver.Resolver()
-    else:
-        host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "53")
-        try:
-            ipaddress.ip_address(host)
-            port_number = int(port)
-        except ValueError:
-            raise UsageError(f"--nameserver {nameserver!r} is not IP or IP:PORT") from None
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [host]
-        resolver.port = port_number
-    resolver.lifetime = timeout
-    resolver.timeout = timeout
-    return resolver
-
-
 def _positive(value: float, option: str, *, allow_zero: bool = False) -> float:
     if value < 0 or (value == 0 and not allow_zero) or value != value:
         raise UsageError(f"{option} must be {'>= 0' if allow_zero else '> 0'}, got {value:g}")
@@ -703,7 +684,10 @@ def main(argv: list[str] | None = None) -> int:
         maker.shutdown(wait=False)
         database_url = os.environ.get(DATABASE_URL_ENV) or None
         secrets.add(database_url)
-        resolver = make_resolver(args.nameserver, timeout)
+        try:
+            resolver = _nats.make_resolver(args.nameserver, timeout)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         # TLS verification stays on: a certificate problem on the public hostname is a failure.
         with httpx.Client(
             verify=True, follow_redirects=False, headers={"user-agent": "dixie-infra verify_deploy"}

@@ -1,0 +1,156 @@
+"""Find NATS's running task and report whether Dixie's configured addresses still point at it.
+
+Replaces the runbook's list-tasks/describe-tasks dance (Task 2.5, step 5). Prints
+``nats://<ip>:4222`` for each RUNNING task of the NATS service, then compares two sources with it:
+the stack config's ``dixie:nats.url`` and the stored ``/dixie/<env>/NATS_URL`` parameter (a DNS
+name is resolved first). Drift exits 1 and prints the command that fixes it: Pulumi owns
+``NATS_URL``, so the fix goes through the stack config and ``pulumi up`` (a changed parameter
+also rolls Dixie, which reads it only at start).
+
+A private DNS name (``nats.arrakis-staging.local``) resolves only inside the VPC; from elsewhere
+point ``--nameserver`` at the VPC resolver, or the source is reported as unresolvable.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from dixie_infra import names
+from scripts import _nats
+from scripts._aws import clients, session_for
+from scripts._cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    OperationFailed,
+    UsageError,
+    new_parser,
+    print_json,
+    print_table,
+    progress,
+    region_for,
+    run_tool,
+    stack_settings,
+)
+
+PROG = "python -m scripts.discover_nats"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(
+        PROG,
+        "Print the running NATS task's nats://<ip>:4222 and report drift of the stack config's "
+        "dixie:nats.url and the stored NATS_URL parameter against it.",
+        "exit codes: 0 no drift, 1 drift (with the fixing command) or no running NATS task, "
+        "2 bad usage or input",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, help="seconds per DNS or AWS call (default: %(default)g)"
+    )
+    parser.add_argument(
+        "--nameserver",
+        metavar="IP[:PORT]",
+        help="resolve DNS names through this server (default: the system resolver)",
+    )
+    return parser
+
+
+def _stored_url(ssm: Any, name: str) -> str | None:
+    try:
+        return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            return None
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    def body() -> int:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exited:  # --help, or a usage error already printed on one line
+            return int(exited.code or 0)
+        if not args.timeout > 0:
+            raise UsageError(f"--timeout must be > 0, got {args.timeout:g}")
+        settings = stack_settings(args.stack)
+        try:
+            resolver = _nats.make_resolver(args.nameserver, args.timeout)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        aws = clients(session_for(region_for(args, settings)), timeout=args.timeout, services=("ecs", "ssm"))
+        cluster, service = settings.cluster, settings.nats.service_name
+        ips = _nats.running_task_ips(aws.ecs, cluster, service)
+        if not ips:
+            raise OperationFailed(f"no RUNNING task of ECS service {service} in cluster {cluster}")
+        parameter = names.parameter_name(settings.environment, "NATS_URL")
+        sources = [
+            _nats.judge_source("stack config dixie:nats.url", settings.nats.url, ips, resolver, args.timeout),
+            _nats.judge_source(
+                f"parameter {parameter}",
+                _stored_url(aws.ssm, parameter),
+                ips,
+                resolver,
+                args.timeout,
+            ),
+        ]
+        drifted = [s for s in sources if s.drifted]
+        fixes = (
+            _nats.fix_commands(settings.stack, settings.nats.url, sources[0].drifted, ips[0])
+            if drifted
+            else []
+        )
+        if len(ips) > 1:
+            progress(f"{len(ips)} RUNNING tasks of {service} (a deployment in progress?)")
+        if args.json:
+            print_json(
+                {
+                    "tool": "discover_nats",
+                    "stack": settings.stack,
+                    "service": service,
+                    "natsUrls": [_nats.task_url(ip) for ip in ips],
+                    "taskIps": ips,
+                    "drift": bool(drifted),
+                    "sources": [
+                        {
+                            "source": s.label,
+                            "url": s.url,
+                            "addresses": list(s.addresses),
+                            "status": "drift" if s.drifted else "ok",
+                            "detail": s.problem or "points at a running NATS task",
+                        }
+                        for s in sources
+                    ],
+                    "fix": fixes,
+                }
+            )
+        else:
+            for ip in ips:
+                print(_nats.task_url(ip))
+            print_table(
+                f"NATS drift (stack {settings.stack}, service {service})",
+                ("source", "url", "resolves to", "status"),
+                [
+                    (
+                        s.label,
+                        s.url or "-",
+                        ", ".join(s.addresses) or "-",
+                        f"DRIFT: {s.problem}" if s.drifted else "ok",
+                    )
+                    for s in sources
+                ],
+            )
+            if drifted:
+                print(f"verdict: DRIFT ({len(drifted)} of {len(sources)} sources); fix with:")
+                for command in fixes:
+                    print(f"  {command}")
+            else:
+                print("verdict: no drift")
+        return EXIT_FAILED if drifted else EXIT_OK
+
+    return run_tool(PROG, body)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
