@@ -87,7 +87,9 @@ class ServiceNetwork(pulumi.ComponentResource):
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             name=args.security_group_name,
-            description="Dixie ECS tasks",
+            # The terraform split's text: a security group's description cannot change without
+            # replacing the group, and replacing it drops every rule that references it.
+            description="Dixie BFF ECS task security group",
             vpc_id=args.vpc_id,
             tags={"Name": args.security_group_name},
             opts=child(self),
@@ -100,7 +102,7 @@ class ServiceNetwork(pulumi.ComponentResource):
             on=sg,
             source=args.alb_security_group_id,
             port=names.APP_PORT,
-            description="HTTP from the shared ALB",
+            description="ALB to Dixie",
         )
         self.egress = [
             egress_to(
@@ -109,7 +111,7 @@ class ServiceNetwork(pulumi.ComponentResource):
                 on=sg,
                 cidr=ANYWHERE,
                 port=443,
-                description="HTTPS: Finn via the ALB, external APIs",
+                description="HTTPS outbound (external APIs, Finn via ALB)",
             ),
             egress_to(
                 self,
@@ -117,7 +119,7 @@ class ServiceNetwork(pulumi.ComponentResource):
                 on=sg,
                 cidr=names.PRIVATE_CIDR,
                 port=names.POSTGRES_PORT,
-                description="PostgreSQL (RDS, PgBouncer)",
+                description="PostgreSQL RDS",
             ),
             egress_to(
                 self,
@@ -125,7 +127,7 @@ class ServiceNetwork(pulumi.ComponentResource):
                 on=sg,
                 cidr=names.PRIVATE_CIDR,
                 port=names.NATS_PORT,
-                description="NATS",
+                description="NATS messaging",
             ),
             egress_to(
                 self,
@@ -133,7 +135,7 @@ class ServiceNetwork(pulumi.ComponentResource):
                 on=sg,
                 cidr=names.PRIVATE_CIDR,
                 port=names.OTLP_PORT,
-                description="OTLP traces to Tempo",
+                description="OTLP gRPC to Tempo",
             ),
         ]
         # Task 3.1: the NATS SG (owned by freeside) must admit Dixie's own SG, or NATS is

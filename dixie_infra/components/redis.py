@@ -51,14 +51,16 @@ class RedisCache(pulumi.ComponentResource):
         self.subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
             name=args.subnet_group_name,
-            description="Dixie Redis private subnets",
+            # Descriptions are the terraform split's (its provider's default where it set none), so
+            # adopting the existing resources changes nothing.
+            description="Managed by Terraform",
             subnet_ids=list(args.subnet_ids),
             opts=child(self),
         )
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             name=args.security_group_name,
-            description="Dixie Redis",
+            description="Dixie dedicated ElastiCache Redis",
             vpc_id=args.vpc_id,
             tags={"Name": args.security_group_name},
             opts=child(self),
@@ -69,7 +71,7 @@ class RedisCache(pulumi.ComponentResource):
             on=self.security_group.id,
             source=args.service_security_group_id,
             port=names.REDIS_PORT,
-            description="Redis from Dixie tasks",
+            description="Redis from Dixie ECS tasks",
         )
         self.service_egress = egress_to(
             self,
@@ -77,13 +79,15 @@ class RedisCache(pulumi.ComponentResource):
             on=args.service_security_group_id,
             group=self.security_group.id,
             port=names.REDIS_PORT,
-            description="Redis",
+            description="Redis ElastiCache",
         )
         self.parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params",
             name=args.parameter_group_name,
             family=PARAMETER_FAMILY,
-            description="Dixie Redis 7 - noeviction",
+            # A parameter group's description cannot change in place; the group in use is the
+            # terraform-made one, described with that provider's default.
+            description="Managed by Terraform",
             parameters=[
                 aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value="noeviction")
             ],

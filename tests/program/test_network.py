@@ -66,3 +66,16 @@ def test_database_sg_ingress_only_when_the_database_sg_is_configured(
     (rule,) = [r.plain for r in production.of_type(INGRESS) if r.plain["fromPort"] == 5432]
     assert rule["securityGroupId"] == "sg-0a0b0c0d0e0f01020"
     assert rule["referencedSecurityGroupId"] == sg_id(production, "dixie-bff-ecs")
+
+
+def test_descriptions_that_force_replacement_keep_the_terraform_text(armitage: Evaluation) -> None:
+    # Changing these descriptions replaces the resource in AWS: the adopted groups would be
+    # destroyed and re-created (dropping the rules that reference them) and the parameter group
+    # in use by Redis cannot be replaced at all.
+    groups = {r.plain["name"]: r.plain["description"] for r in armitage.of_type(SG)}
+    assert groups == {
+        "dixie-armitage-ecs": "Dixie BFF ECS task security group",
+        "dixie-armitage-redis": "Dixie dedicated ElastiCache Redis",
+    }
+    params = armitage.one("aws:elasticache/parameterGroup:ParameterGroup").plain
+    assert params["description"] == "Managed by Terraform"
