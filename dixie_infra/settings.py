@@ -59,6 +59,19 @@ _SSM_PREFIX = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
+
+@dataclass(frozen=True)
+class _Rule:
+    """A value format and how to say what is allowed."""
+
+    pattern: re.Pattern[str]
+    allowed: str
+
+
+SG_ID = _Rule(_AWS_ID["sg"], "a security group id (sg-<8 or 17 hex>)")
+ECS_NAME = _Rule(_ECS_NAME, "an ECS service name")
+ZONE_ID = _Rule(_ZONE_ID, "a Route53 hosted zone id (Z...)")
+
 #: Valid Fargate (cpu -> memory) combinations, MiB, per the ECS task-size table.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
@@ -382,6 +395,14 @@ class _Reader:
                 )
         return value
 
+    def field(
+        self, parent: str, obj: Mapping[str, Any], key: str, rule: _Rule, *, default: str | None = None
+    ) -> str:
+        """A string member of a config object that must match ``rule``: required unless defaulted,
+        and only when the object itself is present (a missing object is reported once)."""
+        value = self.sub(parent, obj, key, str, required=bool(obj) and default is None) or default
+        return _check(self, f"dixie:{parent}.{key}", value, rule.pattern, rule.allowed)
+
     def sub(
         self, parent: str, obj: Mapping[str, Any], key: str, kind: type, *, required: bool = False
     ) -> Any:
@@ -526,41 +547,13 @@ def parse_settings(
 
     alb_raw = r.obj("alb", required=True)
     alb = AlbSettings(
-        arn=_check(
-            r,
-            "dixie:alb.arn",
-            r.sub("alb", alb_raw, "arn", str, required=bool(alb_raw)),
-            _ALB_ARN,
-            "an application load balancer ARN",
+        arn=r.field("alb", alb_raw, "arn", _Rule(_ALB_ARN, "an application load balancer ARN")),
+        listener_arn=r.field(
+            "alb", alb_raw, "listenerArn", _Rule(_LISTENER_ARN, "an application load balancer listener ARN")
         ),
-        listener_arn=_check(
-            r,
-            "dixie:alb.listenerArn",
-            r.sub("alb", alb_raw, "listenerArn", str, required=bool(alb_raw)),
-            _LISTENER_ARN,
-            "an application load balancer listener ARN",
-        ),
-        security_group_id=_check(
-            r,
-            "dixie:alb.securityGroupId",
-            r.sub("alb", alb_raw, "securityGroupId", str, required=bool(alb_raw)),
-            _AWS_ID["sg"],
-            "a security group id (sg-<8 or 17 hex>)",
-        ),
-        dns_name=_check(
-            r,
-            "dixie:alb.dnsName",
-            r.sub("alb", alb_raw, "dnsName", str, required=bool(alb_raw)),
-            _DNS_NAME,
-            "a DNS name",
-        ),
-        zone_id=_check(
-            r,
-            "dixie:alb.zoneId",
-            r.sub("alb", alb_raw, "zoneId", str, required=bool(alb_raw)),
-            _ZONE_ID,
-            "a Route53 hosted zone id (Z...)",
-        ),
+        security_group_id=r.field("alb", alb_raw, "securityGroupId", SG_ID),
+        dns_name=r.field("alb", alb_raw, "dnsName", _Rule(_DNS_NAME, "a DNS name")),
+        zone_id=r.field("alb", alb_raw, "zoneId", ZONE_ID),
     )
     if (
         alb_raw
@@ -574,11 +567,7 @@ def parse_settings(
             r.fail("dixie:alb.listenerArn", "must be a listener of the load balancer in dixie:alb.arn")
 
     zone_id = _check(
-        r,
-        "dixie:route53ZoneId",
-        r.get("route53ZoneId", str, required=True),
-        _ZONE_ID,
-        "a Route53 hosted zone id (Z...)",
+        r, "dixie:route53ZoneId", r.get("route53ZoneId", str, required=True), ZONE_ID.pattern, ZONE_ID.allowed
     )
 
     # image: exactly one of imageTag / appSource
@@ -654,19 +643,13 @@ def parse_settings(
         ws_url=_check_url(
             r, "dixie:finn.wsUrl", r.sub("finn", finn_raw, "wsUrl", str, required=bool(finn_raw)), ("wss",)
         ),
-        service_name=_check(
-            r,
-            "dixie:finn.serviceName",
-            r.sub("finn", finn_raw, "serviceName", str) or f"loa-finn-{env_value}",
-            _ECS_NAME,
-            "an ECS service name",
-        ),
-        ssm_prefix=_check(
-            r,
-            "dixie:finn.ssmPrefix",
-            r.sub("finn", finn_raw, "ssmPrefix", str) or f"/loa-finn/{env_value}",
-            _SSM_PREFIX,
-            "an SSM path such as /loa-finn/armitage (leading /, no trailing /)",
+        service_name=r.field("finn", finn_raw, "serviceName", ECS_NAME, default=f"loa-finn-{env_value}"),
+        ssm_prefix=r.field(
+            "finn",
+            finn_raw,
+            "ssmPrefix",
+            _Rule(_SSM_PREFIX, "an SSM path such as /loa-finn/armitage (leading /, no trailing /)"),
+            default=f"/loa-finn/{env_value}",
         ),
     )
 
@@ -679,20 +662,8 @@ def parse_settings(
             ("nats", "tls"),
             port_required=True,
         ),
-        security_group_id=_check(
-            r,
-            "dixie:nats.securityGroupId",
-            r.sub("nats", nats_raw, "securityGroupId", str, required=bool(nats_raw)),
-            _AWS_ID["sg"],
-            "a security group id (sg-<8 or 17 hex>)",
-        ),
-        service_name=_check(
-            r,
-            "dixie:nats.serviceName",
-            r.sub("nats", nats_raw, "serviceName", str, required=bool(nats_raw)),
-            _ECS_NAME,
-            "an ECS service name",
-        ),
+        security_group_id=r.field("nats", nats_raw, "securityGroupId", SG_ID),
+        service_name=r.field("nats", nats_raw, "serviceName", ECS_NAME),
     )
 
     db_raw = r.obj("database", required=True)
@@ -725,9 +696,7 @@ def parse_settings(
             "a plain PostgreSQL identifier (lower-case letter or _, then letters, digits, _; up to 63)",
         )
     db_sg = r.sub("database", db_raw, "securityGroupId", str)
-    _check(
-        r, "dixie:database.securityGroupId", db_sg, _AWS_ID["sg"], "a security group id (sg-<8 or 17 hex>)"
-    )
+    _check(r, "dixie:database.securityGroupId", db_sg, SG_ID.pattern, SG_ID.allowed)
     database = DatabaseSettings(
         instance_identifier=db_instance,
         host=db_host,
