@@ -17,6 +17,7 @@ the parameters' ARNs and revision.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -133,12 +134,10 @@ class FargateService(pulumi.ComponentResource):
             f"{name}-logs", name=n.log_group, retention_in_days=names.LOG_RETENTION_DAYS, opts=child(self)
         )
 
-        self.execution_role = aws.iam.Role(
+        self.execution_role = self._ecs_role(
             f"{name}-execution-role",
-            name=n.execution_role,
-            description="Pulls Dixie's image, writes its logs, reads its SSM parameters at task start",
-            assume_role_policy=assume_role_policy(),
-            opts=child(self),
+            n.execution_role,
+            "Pulls Dixie's image, writes its logs, reads its SSM parameters at task start",
         )
         self.execution_managed = aws.iam.RolePolicyAttachment(
             f"{name}-execution-managed",
@@ -147,63 +146,45 @@ class FargateService(pulumi.ComponentResource):
             opts=child(self),
         )
         parameter_arns = [args.parameter_arns[key] for key in names.SERVICE_PARAMETERS]
-        self.execution_policy = aws.iam.RolePolicy(
+        self.execution_policy = self._inline_policy(
             f"{name}-execution-ssm",
-            name=n.execution_policy,
-            role=self.execution_role.id,
-            policy=pulumi.Output.json_dumps(
+            n.execution_policy,
+            self.execution_role,
+            [
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ReadServiceParameters",
-                            "Effect": "Allow",
-                            "Action": ["ssm:GetParameters"],
-                            "Resource": parameter_arns,
-                        }
-                    ],
+                    "Sid": "ReadServiceParameters",
+                    "Effect": "Allow",
+                    "Action": ["ssm:GetParameters"],
+                    "Resource": parameter_arns,
                 }
-            ),
-            opts=child(self),
+            ],
         )
 
-        self.task_role = aws.iam.Role(
-            f"{name}-task-role",
-            name=n.task_role,
-            description="Dixie's application role",
-            assume_role_policy=assume_role_policy(),
-            opts=child(self),
-        )
-        self.task_policy = aws.iam.RolePolicy(
+        self.task_role = self._ecs_role(f"{name}-task-role", n.task_role, "Dixie's application role")
+        self.task_policy = self._inline_policy(
             f"{name}-task-permissions",
-            name=n.task_policy,
-            role=self.task_role.id,
-            policy=pulumi.Output.json_dumps(
+            n.task_policy,
+            self.task_role,
+            [
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ReadServiceParameters",
-                            "Effect": "Allow",
-                            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-                            "Resource": parameter_arns,
-                        },
-                        {
-                            "Sid": "ListServiceParameters",
-                            "Effect": "Allow",
-                            "Action": ["ssm:GetParametersByPath"],
-                            "Resource": [args.ssm_prefix_arn],
-                        },
-                        {
-                            "Sid": "WriteOwnLogs",
-                            "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
-                        },
-                    ],
-                }
-            ),
-            opts=child(self),
+                    "Sid": "ReadServiceParameters",
+                    "Effect": "Allow",
+                    "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+                    "Resource": parameter_arns,
+                },
+                {
+                    "Sid": "ListServiceParameters",
+                    "Effect": "Allow",
+                    "Action": ["ssm:GetParametersByPath"],
+                    "Resource": [args.ssm_prefix_arn],
+                },
+                {
+                    "Sid": "WriteOwnLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
+                },
+            ],
         )
 
         self.task_definition = aws.ecs.TaskDefinition(
@@ -276,4 +257,26 @@ class FargateService(pulumi.ComponentResource):
         )
         self.register_outputs(
             {"serviceName": self.service.name, "taskDefinitionArn": self.task_definition.arn}
+        )
+
+    def _ecs_role(self, logical: str, physical: str, description: str) -> aws.iam.Role:
+        return aws.iam.Role(
+            logical,
+            name=physical,
+            description=description,
+            assume_role_policy=assume_role_policy(),
+            opts=child(self),
+        )
+
+    def _inline_policy(
+        self, logical: str, physical: str, role: aws.iam.Role, statements: list[dict[str, Any]]
+    ) -> aws.iam.RolePolicy:
+        # Inline policies as separate resources only: mixing them with a role's own
+        # inline_policies/managed_policy_arns arguments makes each apply undo the other.
+        return aws.iam.RolePolicy(
+            logical,
+            name=physical,
+            role=role.id,
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
+            opts=child(self),
         )
