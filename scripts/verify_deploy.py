@@ -20,7 +20,6 @@ import argparse
 import os
 import re
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -76,7 +75,7 @@ class Context:
     finn_url: str
     http: httpx.Client
     resolver: dns.resolver.Resolver
-    aws: Future[AwsClients] | None
+    aws: Once[AwsClients] | None
     expected_task_definition: str | None
     latency_ms: float
     timeout: float
@@ -92,7 +91,7 @@ class Context:
     @property
     def aws_clients(self) -> AwsClients:
         assert self.aws is not None, "AWS clients are created whenever an AWS check is selected"
-        return self.aws.result()
+        return self.aws.get()
 
     @property
     def fix_finn(self) -> str:
@@ -674,14 +673,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"--expected-task-definition {expected!r} is not a task definition ARN or family:revision"
             )
         settings = stack_settings(args.stack)
-        aws: Future[AwsClients] | None = None
-        maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aws-clients")
+        aws: Once[AwsClients] | None = None
         if any(c.needs_aws for c in checks):
             session = session_for(region_for(args, settings))
-            # Building clients loads service models (a few hundred ms); DNS and HTTP checks need
-            # none, so they start at once and only the AWS checks wait for the clients.
-            aws = maker.submit(clients, session, timeout=timeout)
-        maker.shutdown(wait=False)
+            # Building clients loads service models: a few hundred ms of CPU. The first AWS check
+            # builds them (the others wait) while the DNS and HTTP checks, started first, are
+            # already waiting on the network; building them up front would delay those.
+            aws = Once(partial(clients, session, timeout=timeout))
         database_url = os.environ.get(DATABASE_URL_ENV) or None
         secrets.add(database_url)
         try:
