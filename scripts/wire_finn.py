@@ -211,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                      if not args.dry_run else f"now holds {report.previously}"),
                     (settings.finn.service_name,
                      f"redeployed ({report.deployment_id})" if report.redeployed else "not redeployed"),
-                    ("stable", {True: "yes", None: "not waited for", False: "no"}[report.stable]),
+                    ("stable", "yes" if report.stable else
+                     ("not waited for (--no-wait)" if report.redeployed else "nothing to wait for")),
                 ],
             )  # fmt: skip
             print(f"verdict: {'wired' if not args.dry_run else 'dry run, nothing changed'}")
