@@ -83,8 +83,8 @@ def _reason(name: str, entry: Any) -> str:
 def unhealthy_parts(doc: Mapping[str, Any]) -> list[str]:
     """Why a health document is not all green, one phrase per unhealthy part."""
     reasons: list[str] = []
-    services = doc.get("services") if isinstance(doc.get("services"), Mapping) else {}
-    for name, entry in services.items():
+    services = doc.get("services")
+    for name, entry in services.items() if isinstance(services, Mapping) else ():
         if _status_of(entry) != HEALTHY:
             reasons.append(_reason(f"services.{name}", entry))
         if isinstance(entry, Mapping) and entry.get("circuit_state") not in (None, "closed"):

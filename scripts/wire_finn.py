@@ -160,7 +160,9 @@ def wire(
         progress(f"{parameter} already holds {wanted}; {service} not redeployed")
         return report
     updated = ecs.update_service(cluster=cluster, service=service, forceNewDeployment=True)["service"]
-    primary = next((d for d in updated.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+    primary: dict[str, Any] = next(
+        (d for d in updated.get("deployments", []) if d.get("status") == "PRIMARY"), {}
+    )
     report.redeployed = True
     report.deployment_id = primary.get("id")
     progress(f"forced a new deployment of {service} ({report.deployment_id})")
