@@ -32,7 +32,7 @@ Output: a bulk import file for ``pulumi import --file`` (``--output``, default
 ``adopt-<stack>.json``): the seven components as ``component`` entries (the engine creates them
 empty), every matched resource with its type, logical name, parent (by name) and import id, and
 the explicit provider ``aws`` in ``nameTable`` by its engine URN (``pulumi import`` cannot create
-providers, so a targeted ``pulumi up`` creates it first: see docs/adopt.md). The file format has
+providers, so a targeted ``pulumi up`` creates it first: see the README, "Moving armitage from terraform"). The file format has
 no per-resource protection: ``pulumi import`` protects everything it imports (its default), and
 the first ``pulumi up`` applies the program's own ``protect`` (kept on the repository, the
 replication group and the ECS service, which the report marks ``protected``).

@@ -4,7 +4,7 @@
 The app's identity (user, password, database) comes from DATABASE_URL: the SSM SecureString
 ``/dixie/<env>/DATABASE_URL`` that the Pulumi program writes, or ``--database-url``. RDS lives in
 private subnets and no Pulumi provider should hold admin credentials for it, so this runs after
-``pulumi up`` from wherever the server is reachable (see docs/first-deploy.md).
+``pulumi up`` from wherever the server is reachable (see the README, "First deploy").
 
 Steps, each reported as created / already present / updated (or not needed / verified):
 
