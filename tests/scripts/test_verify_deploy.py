@@ -30,7 +30,8 @@ from tests.scripts.peers import (
     silent_server,
 )
 
-TIMEOUT = 1.0
+# Generous: peers answer at once; only the never-answers test relies on a timeout (its own).
+TIMEOUT = 5.0
 POST_IDS = [c.id for c in verify_deploy.POST_CHECKS]
 HTTP_IDS = [c.id for c in verify_deploy.POST_CHECKS if not c.needs_aws]
 
@@ -358,7 +359,7 @@ def test_human_output_is_a_table_with_a_verdict(peers: Peers, capsys: pytest.Cap
     peers.serve_dixie(hp.finn_latency(80))
     code = verify_deploy.main(
         ["--dixie-url", peers.dixie_url, "--finn-url", peers.finn_url,
-         "--nameserver", peers.dns.address, "--timeout", "1"]
+         "--nameserver", peers.dns.address, "--timeout", "5"]
     )  # fmt: skip
     out = capsys.readouterr().out
     assert code == 1
@@ -373,7 +374,7 @@ def test_no_seeded_secret_reaches_any_output(peers: Peers, capsys: pytest.Captur
     for extra in (["--json"], []):
         verify_deploy.main(
             [*extra, "--dixie-url", peers.dixie_url, "--finn-url", peers.finn_url,
-             "--nameserver", peers.dns.address, "--timeout", "1"]
+             "--nameserver", peers.dns.address, "--timeout", "5"]
         )  # fmt: skip
         captured = capsys.readouterr()
         outputs.append(captured.out + captured.err)
@@ -571,7 +572,7 @@ def test_access_denied_fails_each_aws_check_without_a_traceback(
             [
                 "--json",
                 "--timeout",
-                "1",
+                "5",
                 "--only",
                 "ecs-rollout,ssm-parameters,alarms,target-health",
             ]
