@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from scripts._cli import UsageError, aws_session
 
@@ -51,3 +52,22 @@ def clients(session: Any, *, timeout: float, services: tuple[str, ...] = SERVICE
     )
     made = {name: session.client(name, config=config) for name in services}
     return AwsClients(**{name: made.get(name) for name in SERVICES})
+
+
+def get_parameter(ssm: Any, name: str, *, decrypt: bool = True) -> dict[str, Any] | None:
+    """The SSM parameter (``Name``, ``Type``, ``Value``, ...), or None when it does not exist.
+
+    A decrypted value may be a secret: callers decide what of it may be shown.
+    """
+    try:
+        return dict(ssm.get_parameter(Name=name, WithDecryption=decrypt)["Parameter"])
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            return None
+        raise
+
+
+def parameter_value(ssm: Any, name: str) -> str | None:
+    """The decrypted value of an SSM parameter, or None when it does not exist."""
+    found = get_parameter(ssm, name)
+    return None if found is None else str(found["Value"])

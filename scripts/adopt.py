@@ -69,6 +69,7 @@ from dixie_infra.settings import (
     read_stack_file,
     stack_file,
 )
+from scripts._aws import get_parameter
 from scripts._cli import (
     EXIT_FAILED,
     EXIT_OK,
@@ -970,13 +971,10 @@ class AwsLookup:
 
     def string_parameter(self, name: str) -> str | None:
         """The value of a String parameter; None for a SecureString (never read) or no parameter."""
-        try:
-            found = self.ssm.get_parameter(Name=name, WithDecryption=False)["Parameter"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
-                return None
-            raise
-        return str(found.get("Value", "")) if found.get("Type") == "String" else None
+        found = get_parameter(self.ssm, name, decrypt=False)
+        if found is None or found.get("Type") != "String":
+            return None
+        return str(found.get("Value", ""))
 
     def security_group_rules(self, group_ids: list[str]) -> dict[RuleKey, tuple[str, str]]:
         """Every rule on these groups: AWS key -> (rule id, description)."""

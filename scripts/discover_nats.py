@@ -14,13 +14,10 @@ point ``--nameserver`` at the VPC resolver, or the source is reported as unresol
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-from botocore.exceptions import ClientError
 
 from dixie_infra import names
 from scripts import _nats
-from scripts._aws import clients, session_for
+from scripts._aws import clients, parameter_value, session_for
 from scripts._cli import (
     EXIT_FAILED,
     EXIT_OK,
@@ -57,15 +54,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stored_url(ssm: Any, name: str) -> str | None:
-    try:
-        return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
-            return None
-        raise
-
-
 def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         try:
@@ -89,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             _nats.judge_source("stack config dixie:nats.url", settings.nats.url, ips, resolver, args.timeout),
             _nats.judge_source(
                 f"parameter {parameter}",
-                _stored_url(aws.ssm, parameter),
+                parameter_value(aws.ssm, parameter),
                 ips,
                 resolver,
                 args.timeout,

@@ -32,7 +32,7 @@ from botocore.exceptions import ClientError
 from dixie_infra import names
 from dixie_infra.settings import Settings
 from scripts import _health, _nats
-from scripts._aws import AwsClients, clients, session_for
+from scripts._aws import AwsClients, clients, get_parameter, parameter_value, session_for
 from scripts._checks import (
     Check,
     Once,
@@ -323,14 +323,10 @@ def _database_url(ctx: Context) -> str | None:
     if ctx.database_url:
         return ctx.database_url
     name = names.parameter_name(ctx.settings.environment, "DATABASE_URL")
-    try:
-        value = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except ClientError as exc:
-        if _error_code(exc) == "ParameterNotFound":
-            return None
-        raise
-    ctx.secrets.add(value)
-    return str(value)
+    value = parameter_value(ctx.aws_clients.ssm, name)
+    if value is not None:
+        ctx.secrets.add(value)
+    return value
 
 
 def check_migrations(ctx: Context) -> str:
@@ -361,12 +357,9 @@ def check_migrations(ctx: Context) -> str:
 
 def check_nats_drift(ctx: Context) -> str:
     name = names.parameter_name(ctx.settings.environment, "NATS_URL")
-    try:
-        parameter = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
-    except ClientError as exc:
-        if _error_code(exc) == "ParameterNotFound":
-            raise fail(f"{name} does not exist") from None
-        raise
+    parameter = get_parameter(ctx.aws_clients.ssm, name)
+    if parameter is None:
+        raise fail(f"{name} does not exist")
     stored = str(parameter["Value"])
     if parameter.get("Type") == "SecureString":
         ctx.secrets.add(stored)
@@ -386,12 +379,9 @@ def check_nats_drift(ctx: Context) -> str:
 def check_finn_wiring(ctx: Context) -> str:
     name = ctx.settings.finn.base_url_parameter
     want = ctx.settings.base_url
-    try:
-        value = ctx.aws_clients.ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except ClientError as exc:
-        if _error_code(exc) == "ParameterNotFound":
-            raise fail(f"{name} is not set; run: {ctx.fix_finn}") from None
-        raise
+    value = parameter_value(ctx.aws_clients.ssm, name)
+    if value is None:
+        raise fail(f"{name} is not set; run: {ctx.fix_finn}")
     if str(value).rstrip("/") != want:
         # A SecureString: say that it differs, not what it holds.
         raise fail(f"{name} does not hold {want}; run: {ctx.fix_finn}")

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from scripts._aws import clients, session_for
+from scripts._aws import clients, parameter_value, session_for
 from scripts._cli import (
     EXIT_OK,
     OperationFailed,
@@ -85,15 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _current_value(ssm: Any, name: str) -> str | None:
-    try:
-        return str(ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
-            return None
-        raise
-
-
 def _require_service(ecs: Any, cluster: str, service: str) -> None:
     try:
         found = ecs.describe_services(cluster=cluster, services=[service])["services"]
@@ -140,7 +131,7 @@ def wire(
     timeout: float,
 ) -> WiringReport:
     _require_service(ecs, cluster, service)
-    current = _current_value(ssm, parameter)
+    current = parameter_value(ssm, parameter)
     already = current is not None and current.rstrip("/") == wanted
     previously = "the same" if already else ("not set" if current is None else "a different value")
     report = WiringReport(stack, parameter, wanted, previously, False, False, None, None, dry_run)
