@@ -450,6 +450,7 @@ def evaluate(
     mocks: OfflineMocks | None = None,
     program: Path | None = None,
     preview: bool = False,
+    project: str = "dixie",
 ) -> Evaluation:
     """Run ``__main__.py`` for ``stack`` with ``config`` (``ns:key`` -> value) under mocks.
 
@@ -471,7 +472,7 @@ def evaluate(
     def worker() -> None:
         try:
             result["value"] = _evaluate_here(
-                stack, flatten_config(config), list(secret_keys), mocks, program, preview
+                stack, flatten_config(config), list(secret_keys), mocks, program, preview, project
             )
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             result["error"] = exc
@@ -491,12 +492,13 @@ def _evaluate_here(
     mocks: OfflineMocks,
     program: Path,
     preview: bool,
+    project: str,
 ) -> Evaluation:
     started = time.perf_counter()
     pulumi.runtime.set_all_config(config, secret_keys)
     monitor = RecordingMonitor(mocks)
     runtime_settings.ROOT.set(_Placeholder())  # type: ignore[arg-type]
-    pulumi.runtime.set_mocks(mocks, project="dixie", stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     runtime_settings.ROOT.set(None)
 
     program_dir = str(program.parent)

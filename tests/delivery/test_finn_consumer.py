@@ -91,21 +91,16 @@ def dixie() -> Evaluation:
 
 
 @pytest.fixture
-def run_consumer(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Runs the consumer program under mocks, with its own project name (offline.evaluate sets
-    the dixie project; the consumer's pulumi.Config() must read its own namespace)."""
-    real_set_mocks = pulumi.runtime.set_mocks
+def run_consumer() -> Iterator[Any]:
+    """Runs the consumer program under mocks, as its own project (its pulumi.Config() reads the
+    consumer's namespace)."""
     project = consumer_project()
-
-    def set_mocks(mocks: pulumi.runtime.Mocks, *args: Any, **kwargs: Any) -> None:
-        kwargs["project"] = project
-        real_set_mocks(mocks, *args, **kwargs)
-
-    monkeypatch.setattr(pulumi.runtime, "set_mocks", set_mocks)
 
     def run(outputs: Mapping[str, Any], secret_names: list[str]) -> tuple[Evaluation, ConsumerMocks]:
         mocks = ConsumerMocks(outputs, secret_names)
-        evaluation = evaluate(STACK, consumer_config(STACK), mocks=mocks, program=CONSUMER / "__main__.py")
+        evaluation = evaluate(
+            STACK, consumer_config(STACK), mocks=mocks, program=CONSUMER / "__main__.py", project=project
+        )
         return evaluation, mocks
 
     yield run
