@@ -102,9 +102,6 @@ def build(settings: Settings) -> Deployment:
 
     caller = aws.get_caller_identity_output(opts=invoke)
     partition = caller.arn.apply(lambda arn: arn.split(":")[1])
-    cluster_arn = pulumi.Output.concat(
-        "arn:", partition, ":ecs:", settings.region, ":", caller.account_id, ":cluster/", settings.cluster
-    )
     ssm_prefix_arn = pulumi.Output.concat(
         "arn:", partition, ":ssm:", settings.region, ":", caller.account_id, ":parameter", settings.ssm_prefix
     )
@@ -191,7 +188,7 @@ def build(settings: Settings) -> Deployment:
             names=n,
             environment=settings.environment,
             region=settings.region,
-            cluster_arn=cluster_arn,
+            cluster=settings.cluster,
             subnet_ids=settings.private_subnet_ids,
             security_group_id=network.security_group_id,
             target_group_arn=route.target_group.arn,

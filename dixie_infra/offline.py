@@ -156,7 +156,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
     ``parameter_versions`` sets the ``version`` of SSM parameters by name (default 1), to show
     that a changed value rolls the service. ``missing_image_tags`` makes the ECR image lookup
     fail for those tags, as AWS does when the tag was never pushed. ``existing_image_tags``
-    lists tags already in the repository (an app-source build of such a tag is reused).
+    lists tags already in the repository (an app-source build of such a tag is reused);
+    ``images_error`` makes listing them fail with that text (e.g. RepositoryNotFoundException).
     """
 
     def __init__(
@@ -167,12 +168,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
         parameter_versions: Mapping[str, int] | None = None,
         missing_image_tags: frozenset[str] = frozenset(),
         existing_image_tags: frozenset[str] = frozenset(),
+        images_error: str | None = None,
     ):
         self.region = region
         self.account = account
         self.parameter_versions = dict(parameter_versions or {})
         self.missing_image_tags = missing_image_tags
         self.existing_image_tags = existing_image_tags
+        self.images_error = images_error
         self.invokes: list[tuple[str, dict[str, Any]]] = []
         #: (type, logical name) of every resource registered, in order.
         self.registered: list[tuple[str, str]] = []
@@ -323,7 +326,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if token == "aws:ecr/getImage:getImage":
             tag = plain.get("imageTag", "")
             if tag in self.missing_image_tags:
-                raise Exception(
+                return _provider_failure(
                     f"ImageNotFoundException: image tag {tag!r} not found in {plain.get('repositoryName')!r}"
                 )
             digest = f"sha256:{_hex(str(plain.get('repositoryName')) + tag, 64)}"
@@ -338,6 +341,8 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "registryId": self.account,
             }
         if token == "aws:ecr/getImages:getImages":
+            if self.images_error:
+                return _provider_failure(self.images_error)
             return {
                 "id": plain.get("repositoryName"),
                 "repositoryName": plain.get("repositoryName"),
@@ -347,6 +352,13 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 ],
             }
         raise NotImplementedError(f"offline runner has no answer for invoke {token}")
+
+
+def _provider_failure(reason: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """An invoke that the provider refused, answered as the engine does: a failure in the
+    response, which the SDK raises at the call site (a raised exception would instead be an
+    RPC-level error that fails the whole program, which AWS errors are not)."""
+    return {}, [("", reason)]
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):

@@ -52,7 +52,8 @@ _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _ECS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _GIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
-_SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+# No "+build" metadata: "+" is not allowed in a docker tag.
+_SEMVER = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$")
 _PG_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _RDS_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
 _SSM_PREFIX = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
@@ -361,7 +362,8 @@ class _Reader:
             self.fail(key, "must be a whole number, got a boolean")
             return None
         if not isinstance(raw, kind):
-            self.fail(key, f"must be {_KIND_NAMES[kind]}, got {type(raw).__name__}")
+            hint = " (quote it in YAML: an all-digit value is read as a number)" if kind is str else ""
+            self.fail(key, f"must be {_KIND_NAMES[kind]}, got {type(raw).__name__}{hint}")
             return None
         return raw
 
@@ -809,9 +811,9 @@ def inspect_checkout(path: Path) -> str:
             raise ValueError(f"{str(path)!r} is not a readable git checkout ({type(exc).__name__})") from None
         return done.stdout.strip()
 
-    if git("status", "--porcelain", "--untracked-files=no"):
+    if git("status", "--porcelain"):
         raise ValueError(
-            f"{str(path)!r} has uncommitted changes; commit or stash them so the image matches a SHA"
+            f"{str(path)!r} has uncommitted or untracked files (the build context is the whole checkout); commit, stash or ignore them so the image matches its SHA"
         )
     return git("rev-parse", "--short=7", "HEAD")
 

@@ -91,8 +91,13 @@ class ImageRepository(pulumi.ComponentResource):
     def _existing_tags(self, repository_name: str) -> set[str]:
         try:
             images = aws.ecr.get_images(repository_name=repository_name, opts=invoke_opts(self))
-        except Exception:  # noqa: BLE001 - a repository that does not exist yet holds no tags
-            return set()
+        except Exception as exc:
+            # A repository that does not exist yet holds no tags. Any other failure (access
+            # denied, throttling) must stop the run: guessing "no tags" would rebuild and then
+            # fail to re-push an existing tag into the immutable repository.
+            if "RepositoryNotFoundException" in str(exc):
+                return set()
+            raise
         return {i.image_tag for i in images.image_ids if i.image_tag}
 
     def _from_checkout(self, name: str, source: AppSource) -> pulumi.Output[str]:

@@ -119,6 +119,10 @@ class RedisCache(pulumi.ComponentResource):
             at_rest_encryption_enabled=True,
             transit_encryption_enabled=True,
             auth_token=self.auth_token,
+            # Explicit, as AWS's own default: adds a token in place. On a group that had none
+            # (the adopted armitage group) AWS then also accepts unauthenticated clients until
+            # a SET; the README's adoption section gives that step.
+            auth_token_update_strategy="ROTATE" if args.auth else None,
             auto_minor_version_upgrade=True,
             snapshot_retention_limit=sizing.snapshot_retention_days,
             snapshot_window="03:00-04:00",

@@ -103,6 +103,31 @@ def test_a_dirty_checkout_is_refused_before_anything_is_registered(tmp_path: Pat
     repo, _ = _checkout(tmp_path)
     (repo / "deploy" / "Dockerfile").write_text("FROM node:25\n")
     mocks = OfflineMocks()
-    with pytest.raises(SettingsError, match=r"dixie:appSource: .*uncommitted changes"):
+    with pytest.raises(SettingsError, match=r"dixie:appSource: .*uncommitted or untracked files"):
         run("armitage", _with_app_source(repo), mocks=mocks)
     assert [t for t, _ in mocks.registered if t.startswith(("aws:", "docker:"))] == []
+
+
+def test_untracked_files_in_the_checkout_are_refused(tmp_path: Path) -> None:
+    # The build context is the whole checkout: an untracked file would ship in an image that
+    # its SHA cannot reproduce.
+    repo, _ = _checkout(tmp_path)
+    (repo / ".env").write_text("TOKEN=local\n")
+    with pytest.raises(SettingsError, match=r"dixie:appSource: .*untracked files"):
+        run("armitage", _with_app_source(repo))
+
+
+def test_app_source_builds_when_the_repository_does_not_exist_yet(tmp_path: Path) -> None:
+    repo, sha = _checkout(tmp_path)
+    mocks = OfflineMocks(images_error="RepositoryNotFoundException: repository dixie-armitage not found")
+    evaluation = run("armitage", _with_app_source(repo), mocks=mocks)
+    assert evaluation.one(DOCKER_IMAGE).plain["imageName"].endswith(f":{sha}")
+
+
+def test_app_source_stops_when_the_repository_cannot_be_listed(tmp_path: Path) -> None:
+    # Guessing "no tags" here would rebuild and then fail to re-push into the immutable repository.
+    repo, _ = _checkout(tmp_path)
+    mocks = OfflineMocks(images_error="AccessDeniedException: not authorized to perform ecr:ListImages")
+    with pytest.raises(Exception, match="AccessDeniedException"):
+        run("armitage", _with_app_source(repo), mocks=mocks)
+    assert [t for t, _ in mocks.registered if t.startswith("docker:")] == []

@@ -55,6 +55,7 @@ BAD = [
     ("image-empty", _config(dixie__imageTag=""), "dixie:imageTag", "is empty"),
     ("image-garbage", _config(dixie__imageTag="my tag!"), "dixie:imageTag", "git SHA"),
     ("image-uppercase-sha", _config(dixie__imageTag="B3EEF1A"), "dixie:imageTag", "lower-case hex"),
+    ("image-semver-build", _config(dixie__imageTag="v1.2.3+build.1"), "dixie:imageTag", "semver tag"),
     ("image-and-app-source", _config(dixie__appSource="/src/loa-dixie"), "dixie:imageTag", "not both"),
     ("neither-image-nor-source", _config(dixie__imageTag=_DROP), "dixie:imageTag", "is required"),
     ("vpc-id", _config(dixie__vpcId="vpc-xyz"), "dixie:vpcId", "vpc-<8 or 17 hex>"),
@@ -283,3 +284,10 @@ def test_parked_first_deploy_registers_a_service_with_no_tasks() -> None:
 def test_unknown_stack_file_lists_the_available_stacks() -> None:
     with pytest.raises(SettingsError, match="available stacks: armitage"):
         load_stack_file("staging")
+
+
+def test_an_all_digit_tag_read_as_a_yaml_number_says_to_quote_it() -> None:
+    # The tools read Pulumi.<stack>.yaml directly, where an unquoted 1234567 is a number.
+    values, aws = split_config(_config())
+    with pytest.raises(SettingsError, match=r"dixie:imageTag: must be a string, got int \(quote it in YAML"):
+        parse_settings("armitage", {**values, "imageTag": 1234567}, aws)
