@@ -130,10 +130,21 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def positive(value: float, option: str, *, allow_zero: bool = False) -> float:
+    """A duration option's value, refused (exit 2) when negative, NaN, or zero unless allowed."""
+    if value < 0 or (value == 0 and not allow_zero) or value != value:
+        raise UsageError(f"{option} must be {'>= 0' if allow_zero else '> 0'}, got {value:g}")
+    return value
+
+
 def run_tool(prog: str, body: Callable[[], int], secrets: Callable[[], Iterable[str | None]] = tuple) -> int:
     """Run a tool's body, turning every failure into a one-line message and an exit code."""
     try:
         return body()
+    except SystemExit as exited:
+        # argparse exits for --help (0) and for usage errors it already printed on one line (2);
+        # main(argv) returns that code instead, so callers and tests see an exit status.
+        return exited.code if isinstance(exited.code, int) else EXIT_USAGE
     except UsageError as exc:
         return _fail(prog, EXIT_USAGE, str(exc), secrets)
     except OperationFailed as exc:

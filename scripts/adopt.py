@@ -1232,10 +1232,7 @@ def check_environment(state: list[TfResource], settings: Settings, source: str) 
 
 def main(argv: list[str] | None = None) -> int:
     def body() -> int:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exited:  # --help, or a usage error already printed on one line
-            return int(exited.code or 0)
+        args = build_parser().parse_args(argv)
         try:
             settings = load_stack_file(args.stack, args.project_dir)
             secret_keys = read_stack_file(stack_file(args.stack, args.project_dir))[2]

@@ -24,6 +24,7 @@ from scripts._cli import (
     OperationFailed,
     UsageError,
     new_parser,
+    positive,
     print_json,
     print_table,
     progress,
@@ -56,12 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     def body() -> int:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exited:  # --help, or a usage error already printed on one line
-            return int(exited.code or 0)
-        if not args.timeout > 0:
-            raise UsageError(f"--timeout must be > 0, got {args.timeout:g}")
+        args = build_parser().parse_args(argv)
+        positive(args.timeout, "--timeout")
         settings = stack_settings(args.stack)
         try:
             resolver = _nats.make_resolver(args.nameserver, args.timeout)

@@ -49,6 +49,7 @@ from scripts._cli import (
     OperationFailed,
     UsageError,
     new_parser,
+    positive,
     progress,
     redact,
     region_for,
@@ -630,23 +631,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(value: float, option: str, *, allow_zero: bool = False) -> float:
-    if value < 0 or (value == 0 and not allow_zero) or value != value:
-        raise UsageError(f"{option} must be {'>= 0' if allow_zero else '> 0'}, got {value:g}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     secrets = SecretBag()
 
     def body() -> int:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exited:  # --help, or a usage error already printed on one line
-            return int(exited.code or 0)
-        timeout = _positive(args.timeout, "--timeout")
-        wait = _positive(args.wait, "--wait", allow_zero=True)
-        latency = _positive(args.latency_ms, "--latency-ms")
+        args = build_parser().parse_args(argv)
+        timeout = positive(args.timeout, "--timeout")
+        wait = positive(args.wait, "--wait", allow_zero=True)
+        latency = positive(args.latency_ms, "--latency-ms")
         registry = REGISTRY[args.phase]
         try:
             checks = parse_only(args.only, registry)

@@ -23,8 +23,8 @@ from scripts._aws import clients, parameter_value, session_for
 from scripts._cli import (
     EXIT_OK,
     OperationFailed,
-    UsageError,
     new_parser,
+    positive,
     print_json,
     print_table,
     progress,
@@ -168,12 +168,8 @@ def wire(
 
 def main(argv: list[str] | None = None) -> int:
     def body() -> int:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as exited:  # --help, or a usage error already printed on one line
-            return int(exited.code or 0)
-        if not args.timeout > 0:
-            raise UsageError(f"--timeout must be > 0, got {args.timeout:g}")
+        args = build_parser().parse_args(argv)
+        positive(args.timeout, "--timeout")
         settings = stack_settings(args.stack)
         aws = clients(
             session_for(region_for(args, settings)),
