@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from dixie_infra import names
 from dixie_infra.components.alarms import Alarms, AlarmsArgs
 from dixie_infra.components.image import ImageRepository, ImageRepositoryArgs
 from dixie_infra.components.network import ServiceNetwork, ServiceNetworkArgs
@@ -102,6 +103,9 @@ def build(settings: Settings) -> Deployment:
 
     caller = aws.get_caller_identity_output(opts=invoke)
     partition = caller.arn.apply(lambda arn: arn.split(":")[1])
+    cluster_arn = pulumi.Output.all(partition, caller.account_id).apply(
+        lambda v: names.ecs_cluster_arn(v[0], settings.region, v[1], settings.cluster)
+    )
     ssm_prefix_arn = pulumi.Output.concat(
         "arn:", partition, ":ssm:", settings.region, ":", caller.account_id, ":parameter", settings.ssm_prefix
     )
@@ -188,7 +192,7 @@ def build(settings: Settings) -> Deployment:
             names=n,
             environment=settings.environment,
             region=settings.region,
-            cluster=settings.cluster,
+            cluster_arn=cluster_arn,
             subnet_ids=settings.private_subnet_ids,
             security_group_id=network.security_group_id,
             target_group_arn=route.target_group.arn,

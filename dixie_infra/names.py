@@ -34,7 +34,17 @@ NATS_PORT = 4222
 POSTGRES_PORT = 5432
 OTLP_PORT = 4317
 OTEL_ENDPOINT = "http://tempo.arrakis.local:4317"
-ALLOWLIST_PATH = "/app/allowlist.json"
+NFS_PORT = 2049
+#: Dixie's persistent state (the allowlist file) lives on EFS mounted here. The app's own default
+#: is /data/allowlist.json; /app is root-owned in the image and the process runs as a non-root
+#: user, so a path under /app can be neither shipped nor written (app/src/config.ts,
+#: deploy/Dockerfile of loa-dixie).
+DATA_MOUNT_PATH = "/data"
+ALLOWLIST_PATH = f"{DATA_MOUNT_PATH}/allowlist.json"
+#: The POSIX owner the EFS access point enforces for every file operation, whatever uid the
+#: container runs as (the image's ``dixie`` system user has no fixed uid).
+DATA_POSIX_UID = 1000
+DATA_POSIX_GID = 1000
 #: Private address space that RDS, NATS and Tempo live in.
 PRIVATE_CIDR = "10.0.0.0/8"
 ECR_KEEP_IMAGES = 10
@@ -111,6 +121,16 @@ def metric_namespace(environment: Environment | str) -> str:
     return f"Dixie/{Environment(environment).value}"
 
 
+def ecs_cluster_arn(partition: str, region: str, account: str, cluster: str) -> str:
+    """The cluster's ARN: what the provider stores in an ECS service's ``cluster`` after import."""
+    return f"arn:{partition}:ecs:{region}:{account}:cluster/{cluster}"
+
+
+def ecs_service_arn(partition: str, region: str, account: str, cluster: str, service: str) -> str:
+    """A service's ARN in the long format (cluster name in the path), as ECS events carry it."""
+    return f"arn:{partition}:ecs:{region}:{account}:service/{cluster}/{service}"
+
+
 def finn_base_url_parameter(finn_ssm_prefix: str) -> str:
     """Finn's parameter that holds Dixie's address."""
     return f"{finn_ssm_prefix.rstrip('/')}/DIXIE_BASE_URL"
@@ -181,6 +201,25 @@ class ResourceNames:
     @property
     def redis_replication_group(self) -> str:
         return self.service
+
+    @property
+    def data_file_system(self) -> str:
+        """EFS file system holding ``/data`` (its creation token and Name tag)."""
+        return f"{self.service}-data"
+
+    @property
+    def data_security_group(self) -> str:
+        return f"{self.service}-efs"
+
+    @property
+    def data_access_point(self) -> str:
+        """The EFS access point's Name tag."""
+        return f"{self.service}-data"
+
+    @property
+    def deployment_failed_rule(self) -> str:
+        """EventBridge rule routing a failed ECS deployment of the service to the alarm topic."""
+        return f"{self.service}-deployment-failed"
 
     @property
     def alarm_topic(self) -> str:

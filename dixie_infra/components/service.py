@@ -9,7 +9,7 @@ service: at most one task (maximum 100 %, minimum 0 %: Dixie is a single writer 
 would corrupt its write-ahead log), circuit breaker with rollback, AZ rebalancing disabled (it
 would start a second task), no public IP, waits for steady state, protected.
 
-Requires: the cluster name, subnets, the service SG, the target group (attached to a listener rule
+Requires: the cluster ARN, subnets, the service SG, the target group (attached to a listener rule
 before the service is created: ECS refuses a target group without a load balancer), the image,
 the parameters' ARNs and revision.
 """
@@ -41,10 +41,13 @@ class FargateServiceArgs:
     names: ResourceNames
     environment: Environment
     region: str
-    #: The cluster's *name*, as the terraform split passed it: the provider keeps the form the
-    #: state holds, and an imported service holds the name; an ARN here would be a change to
-    #: ``cluster``, which replaces the service.
-    cluster: str
+    #: The cluster's ARN, never its name. terraform-provider-aws's ``resourceServiceImport``
+    #: (internal/service/ecs/service.go) stores ``cluster`` as the ARN when a service is imported,
+    #: ``resourceServiceRead`` then keeps whichever form the state holds ("Save cluster in the
+    #: same format"), and ``cluster`` is ForceNew: a name here would replace the imported,
+    #: protected service (terraform-provider-aws #41994 and #14428, pulumi-aws #3373). A service
+    #: the program creates stores what it was given, so the ARN is right for both.
+    cluster_arn: pulumi.Input[str]
     subnet_ids: tuple[str, ...]
     security_group_id: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
@@ -216,7 +219,7 @@ class FargateService(pulumi.ComponentResource):
         self.service = aws.ecs.Service(
             f"{name}-service",
             name=n.ecs_service,
-            cluster=args.cluster,
+            cluster=args.cluster_arn,
             task_definition=self.task_definition.arn,
             desired_count=args.desired_count,
             launch_type="FARGATE",

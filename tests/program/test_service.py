@@ -32,9 +32,10 @@ def test_service_rolls_back_and_waits_for_steady_state(armitage: Evaluation) -> 
 
 def test_service_runs_privately_on_fargate_in_the_cluster(armitage: Evaluation) -> None:
     p = armitage.one(SERVICE).plain
-    # The name, not the ARN: an imported service's state holds the name, and a change of form
-    # would replace the service.
-    assert p["cluster"] == "arrakis-staging-cluster"
+    # The ARN, not the name: `pulumi import` stores the ARN (terraform-provider-aws
+    # resourceServiceImport) and `cluster` forces replacement, so the name would replace the
+    # adopted service.
+    assert p["cluster"] == "arn:aws:ecs:us-east-1:891376933289:cluster/arrakis-staging-cluster"
     assert (p["launchType"], p["platformVersion"]) == ("FARGATE", "LATEST")
     assert p["networkConfiguration"] == {
         "subnets": ["subnet-0a08a8fce7004ee11", "subnet-07973b30fe8f675e7"],
@@ -80,7 +81,7 @@ def test_task_definition_environment_is_exactly_the_facts_sheet_plus_revision(ar
         "NODE_ENV": "production",
         "DIXIE_PORT": "3001",
         "DIXIE_ENVIRONMENT": "armitage",
-        "DIXIE_ALLOWLIST_PATH": "/app/allowlist.json",
+        "DIXIE_ALLOWLIST_PATH": "/data/allowlist.json",
         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://tempo.arrakis.local:4317",
     }
 

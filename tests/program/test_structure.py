@@ -90,7 +90,7 @@ def test_armitage_and_production_names_follow_the_naming_table(
 ) -> None:
     assert armitage.one(SERVICE).plain["name"] == "dixie-armitage"
     assert production.one(SERVICE).plain["name"] == "dixie-bff"
-    assert production.one(SERVICE).plain["cluster"] == "honeyjar-production"
+    assert production.one(SERVICE).plain["cluster"].endswith(":cluster/honeyjar-production")
     assert {r.plain["name"].rsplit("/", 1)[0] for r in production.of_type("aws:ssm/parameter:Parameter")} == {
         "/dixie/production"
     }
