@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
+from dixie_infra.redaction import redact
 from dixie_infra.settings import Settings, SettingsError, load_stack_file
 
 EXIT_OK = 0
@@ -28,22 +28,6 @@ class UsageError(Exception):
 
 class OperationFailed(Exception):
     """An operation or check failed: exit 1."""
-
-
-# userinfo in any URL-ish text: scheme://user:password@host -> scheme://user:***@host
-_URL_PASSWORD = re.compile(
-    r"(?P<pre>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<post>@)", re.IGNORECASE
-)
-# libpq-style key=value password
-_KV_PASSWORD = re.compile(r"(?P<pre>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
-
-
-def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Mask every known secret and any password embedded in a URL or ``password=`` pair."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    text = _URL_PASSWORD.sub(lambda m: f"{m['pre']}***{m['post']}", text)
-    return _KV_PASSWORD.sub(lambda m: f"{m['pre']}***", text)
 
 
 class Parser(argparse.ArgumentParser):
