@@ -103,7 +103,14 @@ class Resource:
     @property
     def physical_name(self) -> str:
         plain = self.plain
-        for key in ("name", "replicationGroupId", "family", "repositoryName", "functionName"):
+        for key in (
+            "name",
+            "replicationGroupId",
+            "family",
+            "repositoryName",
+            "functionName",
+            "creationToken",
+        ):
             value = plain.get(key)
             if isinstance(value, str):
                 return value
@@ -260,6 +267,20 @@ class OfflineMocks(pulumi.runtime.Mocks):
         elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
             rid = name
             extra = {"arn": self._arn("cloudwatch", f"alarm:{name}")}
+        elif typ == "aws:efs/fileSystem:FileSystem":
+            rid = f"fs-{_hex(str(plain.get('creationToken') or args.name), 17)}"
+            extra = {
+                "arn": self._arn("elasticfilesystem", f"file-system/{rid}"),
+                "dnsName": f"{rid}.efs.{self.region}.amazonaws.com",
+            }
+        elif typ == "aws:efs/accessPoint:AccessPoint":
+            rid = f"fsap-{_hex(args.name, 17)}"
+            extra = {"arn": self._arn("elasticfilesystem", f"access-point/{rid}")}
+        elif typ == "aws:efs/mountTarget:MountTarget":
+            rid = f"fsmt-{_hex(args.name, 17)}"
+        elif typ == "aws:cloudwatch/eventRule:EventRule":
+            rid = name
+            extra = {"arn": self._arn("events", f"rule/{name}")}
         elif typ == "aws:route53/record:Record":
             rid = f"{plain.get('zoneId')}_{name}_{plain.get('type')}"
             extra = {"fqdn": name}

@@ -16,10 +16,11 @@ COMPONENTS = {
     "dixie:infra:FargateService",
     "dixie:infra:AlbRoute",
     "dixie:infra:Alarms",
+    "dixie:infra:DataVolume",
 }
 
 
-def test_the_seven_components_are_registered_once(each_stack: Evaluation) -> None:
+def test_the_eight_components_are_registered_once(each_stack: Evaluation) -> None:
     components = [r.type for r in each_stack.resources if r.type.startswith("dixie:")]
     assert sorted(components) == sorted(COMPONENTS)
 
@@ -57,6 +58,9 @@ def test_physical_names_are_the_terraform_names(each_stack: Evaluation) -> None:
         ("aws:iam/rolePolicy:RolePolicy", n.task_policy),
         ("aws:ec2/securityGroup:SecurityGroup", n.service_security_group),
         ("aws:ec2/securityGroup:SecurityGroup", n.redis_security_group),
+        ("aws:ec2/securityGroup:SecurityGroup", n.data_security_group),
+        ("aws:efs/fileSystem:FileSystem", n.data_file_system),
+        ("aws:cloudwatch/eventRule:EventRule", n.deployment_failed_rule),
         ("aws:cloudwatch/logGroup:LogGroup", n.log_group),
         ("aws:ecs/taskDefinition:TaskDefinition", n.task_family),
         (SERVICE, n.ecs_service),
@@ -82,7 +86,23 @@ def test_physical_names_are_the_terraform_names(each_stack: Evaluation) -> None:
 
 def test_stateful_resources_are_protected(each_stack: Evaluation) -> None:
     protected = {r.type for r in each_stack.resources if r.protect}
-    assert protected == {"aws:ecr/repository:Repository", REPLICATION_GROUP, SERVICE}
+    assert protected == {
+        "aws:ecr/repository:Repository",
+        REPLICATION_GROUP,
+        SERVICE,
+        "aws:efs/fileSystem:FileSystem",
+        # Generated secrets: a replaced one locks the app out of its database (password), of
+        # Redis (AUTH token), or invalidates every issued token (JWT key) and admin credential.
+        "random:index/randomPassword:RandomPassword",
+        "random:index/randomBytes:RandomBytes",
+    }
+
+
+def test_every_generated_secret_is_protected(each_stack: Evaluation) -> None:
+    generated = [r for r in each_stack.resources if r.type.startswith("random:")]
+    # database password, JWT key, admin key, Redis AUTH token
+    assert len(generated) == 4
+    assert all(r.protect for r in generated), [r.name for r in generated if not r.protect]
 
 
 def test_armitage_and_production_names_follow_the_naming_table(
