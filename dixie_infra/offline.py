@@ -148,6 +148,34 @@ class Evaluation:
     def by_urn(self, urn: str) -> Resource:
         return next(r for r in self.resources if r.urn == urn)
 
+    def waits_for(self, resource: Resource) -> set[str]:
+        """URNs ``resource`` waits for directly: explicit dependencies, the resources behind its
+        inputs, and every descendant of a component among them (waiting for a component means
+        waiting for all it holds)."""
+        direct = set(resource.dependencies)
+        for urns in resource.property_dependencies.values():
+            direct |= set(urns)
+        expanded: set[str] = set()
+        pending = list(direct)
+        while pending:
+            urn = pending.pop()
+            if urn in expanded:
+                continue
+            expanded.add(urn)
+            pending.extend(r.urn for r in self.resources if r.parent == urn)
+        return expanded
+
+    def depends_on(self, resource: Resource) -> set[str]:
+        """URNs of everything ``resource`` waits for, transitively."""
+        seen: set[str] = set()
+        pending = [resource]
+        while pending:
+            for urn in self.waits_for(pending.pop()):
+                if urn not in seen:
+                    seen.add(urn)
+                    pending.append(self.by_urn(urn))
+        return seen
+
     @property
     def aws_resources(self) -> list[Resource]:
         return [r for r in self.resources if r.custom and r.type.startswith("aws:")]

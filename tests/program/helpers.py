@@ -45,24 +45,3 @@ def rules(evaluation: Evaluation, type_: str, on: str) -> list[dict[str, Any]]:
 
 def policy(resource: Resource) -> dict[str, Any]:
     return json.loads(resource.plain["policy"])
-
-
-def depends_on(evaluation: Evaluation, resource: Resource) -> set[str]:
-    """URNs of everything ``resource`` waits for, transitively: explicit dependencies, the
-    resources behind its inputs, and every child of a component it waits for."""
-    children: dict[str, list[str]] = {}
-    for r in evaluation.resources:
-        children.setdefault(r.parent, []).append(r.urn)
-    seen: set[str] = set()
-    pending = [resource.urn]
-    while pending:
-        current = evaluation.by_urn(pending.pop())
-        direct = set(current.dependencies)
-        for urns in current.property_dependencies.values():
-            direct |= set(urns)
-        for urn in direct:
-            for found in (urn, *children.get(urn, ())):
-                if found not in seen:
-                    seen.add(found)
-                    pending.append(found)
-    return seen

@@ -13,7 +13,7 @@ import pytest
 
 from dixie_infra.offline import Evaluation, OfflineMocks, evaluate
 from tests.program.conftest import armitage_config
-from tests.program.helpers import ALARM, REPLICATION_GROUP, SERVICE, depends_on
+from tests.program.helpers import ALARM, REPLICATION_GROUP, SERVICE
 
 TG_SUFFIX_PREFIX = "targetgroup/dixie-armitage/"
 LB_SUFFIX = "app/arrakis-staging-alb/0d434b50265789c1"
@@ -118,7 +118,7 @@ def test_no_alarm_waits_for_the_service_or_redis(each_stack: Evaluation) -> None
     ]
     assert len(watchers) >= 12
     for resource in watchers:
-        waits_for = depends_on(each_stack, resource)
+        waits_for = each_stack.depends_on(resource)
         assert service not in waits_for, resource.name
         assert redis not in waits_for, resource.name
 

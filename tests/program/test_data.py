@@ -13,7 +13,6 @@ from tests.program.helpers import (
     SERVICE,
     TASK_DEF,
     container,
-    depends_on,
     environment,
     policy,
     rules,
@@ -111,7 +110,7 @@ def test_the_task_mounts_the_volume_at_data_through_the_access_point(armitage: E
 
 
 def test_the_service_starts_only_once_the_volume_can_be_mounted(armitage: Evaluation) -> None:
-    waits_for = depends_on(armitage, armitage.one(SERVICE))
+    waits_for = armitage.depends_on(armitage.one(SERVICE))
     for target in armitage.of_type(MOUNT_TARGET):
         assert target.urn in waits_for
     assert armitage.one("aws:efs/fileSystemPolicy:FileSystemPolicy").urn in waits_for
@@ -124,8 +123,8 @@ def test_the_volume_is_built_beside_redis_not_after_it(each_stack: Evaluation) -
     data = [r for r in each_stack.resources if r.type.startswith("aws:efs/")]
     assert len(data) >= 6  # file system, backups, policy, access point, a mount target per subnet
     for resource in data:
-        assert redis.urn not in depends_on(each_stack, resource), resource.name
-        assert resource.urn not in depends_on(each_stack, redis), resource.name
+        assert redis.urn not in each_stack.depends_on(resource), resource.name
+        assert resource.urn not in each_stack.depends_on(redis), resource.name
 
 
 def test_nothing_else_reads_the_volume(each_stack: Evaluation) -> None:

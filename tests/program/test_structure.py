@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from dixie_infra import names
 from dixie_infra.offline import Evaluation
+from dixie_infra.settings import project_root
 from tests.program.helpers import REPLICATION_GROUP, SERVICE
 
 COMPONENTS = {
@@ -114,3 +116,14 @@ def test_armitage_and_production_names_follow_the_naming_table(
     assert {r.plain["name"].rsplit("/", 1)[0] for r in production.of_type("aws:ssm/parameter:Parameter")} == {
         "/dixie/production"
     }
+
+
+def test_stacks_disable_the_default_aws_provider() -> None:
+    # A resource that forgot the explicit provider must fail, not act with ambient credentials.
+    import yaml
+
+    from tests.program.conftest import STACKS
+
+    for path in (Path("Pulumi.armitage.yaml"), STACKS / "Pulumi.production.yaml"):
+        config = yaml.safe_load((project_root() / path).read_text())["config"]
+        assert "aws" in config["pulumi:disable-default-providers"], path
