@@ -1,5 +1,5 @@
 """The committed armitage stack and the production fixture pass the pack: every registered resource
-is evaluated, no mandatory violation, and exactly the advisory findings the README explains."""
+is evaluated, no mandatory violation, and exactly the advisory findings docs/policy.md explains."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.console import Console
 from dixie_infra.offline import Evaluation, iter_secret_strings
 from dixie_infra.policy_check import check_policies, has_mandatory, render_findings
 
-#: The advisory findings the README lists, with the reason each stays advisory.
+#: The advisory findings docs/policy.md lists, with the reason each stays advisory.
 EXPECTED_ADVISORY = {
     "armitage": {
         ("taskdef-readonly-root-filesystem", "service-task"),
