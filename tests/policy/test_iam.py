@@ -297,6 +297,7 @@ def test_deny_statements_may_name_wildcard_arns() -> None:
         "iam:PassRole",
         "IAM:passrole",
         "iam:Pass*",
+        "iam:Pass?ole",
         "iam:CreatePolicyVersion",
         "iam:SetDefaultPolicyVersion",
         "iam:AttachRolePolicy",

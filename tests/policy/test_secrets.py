@@ -147,7 +147,7 @@ def test_ordinary_values_are_not_taken_for_secrets(value: str) -> None:
 def test_secrets_in_command_entry_point_and_labels_are_refused() -> None:
     definition = task_definition(
         container(
-            command=["node", f"--api-token={RANDOM_URLSAFE}"],
+            command=["node", f"--api-token={RANDOM_URLSAFE}", "--database=postgresql://dixie:pw@db/dixie"],
             entryPoint=["sh", "-c", "exec node dist/index.js"],
             dockerLabels={"build": "b9979307d748", "deploy-key": "AKIAIOSFODNN7EXAMPLE"},
         )
@@ -156,6 +156,8 @@ def test_secrets_in_command_entry_point_and_labels_are_refused() -> None:
     assert found == [
         "TaskDefinition 'service-task': containerDefinitions[0] (dixie-bff).command[1] holds a long "
         "high-entropy token: pass it in secrets[].valueFrom",
+        "TaskDefinition 'service-task': containerDefinitions[0] (dixie-bff).command[2] holds a URL with a "
+        "password: pass it in secrets[].valueFrom",
         "TaskDefinition 'service-task': containerDefinitions[0] (dixie-bff).dockerLabels deploy-key holds "
         "an AWS access key id: labels are visible to anyone who can describe the task",
     ]
