@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import ecr, ecs, elasticache, iam, naming, network, observability, ssm
+from . import ecr, ecs, efs, elasticache, iam, naming, network, observability, ssm
 
 PACK_NAME = "dixie-guardrails"
 
@@ -22,6 +22,7 @@ POLICIES: list[Policy] = [
     *iam.POLICIES,
     *ecr.POLICIES,
     *elasticache.POLICIES,
+    *efs.POLICIES,
     *network.POLICIES,
     *naming.POLICIES,
     *observability.POLICIES,
