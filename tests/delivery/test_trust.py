@@ -267,6 +267,18 @@ def test_the_policy_files_carry_only_the_documented_placeholders() -> None:
         assert leftover == set(), f"{path.name}: {leftover}"
 
 
+def test_the_policies_fit_iams_size_limits() -> None:
+    # IAM quotas (docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): a managed
+    # policy holds at most 6,144 characters and a role's inline policies 10,240 together, white
+    # space not counted. The reads are one managed policy both roles attach; the writes are the
+    # deploy role's one inline policy.
+    def size(name: str) -> int:
+        return len(re.sub(r"\s", "", (IAM / "armitage" / name).read_text()))
+
+    assert size("preview-policy.json") <= 6144
+    assert size("deploy-policy.json") <= 10240
+
+
 def test_the_preview_role_has_no_wildcard_action_and_no_foreign_parameter_path() -> None:
     assert policy_problems(load_policy("preview-policy.json"), "armitage") == []
 
