@@ -73,6 +73,7 @@ def test_drift_runs_daily_and_on_demand_with_expect_no_changes() -> None:
         assert flag in preview, flag
     assert "python -m scripts.discover_nats" in step("discover_nats")["run"]
     assert job()["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "make setup-runtime" in step("make setup")["run"], "the runtime only, beside a role"
     aws = next(s for s in job()["steps"] if str(s.get("uses", "")).startswith("aws-actions/"))
     assert aws["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}", "read-only"
     verdict = step("verdict")

@@ -183,3 +183,30 @@ def test_make_preview_and_up_always_run_the_policy_pack(target: str) -> None:
         if re.match(rf"^\s*pulumi {target}\b", line)
     ]
     assert "--policy-pack policy --policy-pack-config policy/adoption.json" in configured
+
+
+def importable(venv: Path, module: str) -> bool:
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", f"import {module}"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    return done.returncode == 0
+
+
+def test_the_small_setups_install_what_their_targets_need_and_no_more(tmp_path: Path) -> None:
+    # A fresh virtualenv through the Makefile's own targets (uv's cache makes this quick).
+    venv = tmp_path / "venv"
+    make("setup-runtime", f"VENV={venv}")
+    assert importable(venv, "pulumi_aws") and importable(venv, "scripts.verify_deploy")
+    for module in ("pytest", "moto", "ruff", "pulumi_policy"):
+        assert not importable(venv, module), f"{module} beside a deploy role"
+    make("setup-plan", f"VENV={venv}")
+    assert importable(venv, "pulumi_policy")
+    assert not importable(venv, "pytest")
+    # ... and that is enough for the credential-free check every pull request gets.
+    plan = make("plan", "STACK=armitage", f"VENV={venv}")
+    assert "policy pack" in plan
+    assert not importable(venv, "pytest"), "make plan must not pull in the test tools"
