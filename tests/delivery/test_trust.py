@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import botocore
+import botocore.session
 import pytest
 
 from dixie_infra.offline import Evaluation, evaluate, stack_config
@@ -371,3 +373,45 @@ def test_the_preview_role_reads_every_resource_type_and_lookup_the_program_decla
     assert needed - granted == set()
     # The table's types not in today's plan (the program is gaining them) are granted too.
     assert set().union(*READS.values()) - granted == set()
+
+
+#: boto3 client names whose IAM service prefix differs.
+IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
+CALL = re.compile(
+    r"\b(ecs|ssm|ecr|elbv2|cloudwatch|rds|ec2|logs|sns|elasticache|route53)\."
+    r"(?:get_paginator\(\"([a-z_]+)\"\)|([a-z_]+)\()"
+)
+
+
+def aws_calls(*modules: str) -> set[str]:
+    """The IAM actions of the boto3 calls (and paginators) in these modules of scripts/."""
+    found = set()
+    for module in modules:
+        for match in CALL.finditer((ROOT / "scripts" / f"{module}.py").read_text()):
+            client, paginated, called = match.groups()
+            operation = paginated or called
+            if operation in ("get_paginator", "get_waiter"):
+                continue
+            found.add(f"{IAM_PREFIX.get(client, client)}:{_operation_name(client, operation)}")
+    return found
+
+
+def _operation_name(client: str, snake: str) -> str:
+    # botocore's own model maps boto3's method names back to the API's operation names
+    # (describe_db_instances -> DescribeDBInstances); IAM actions are named after operations.
+    model = botocore.session.get_session().get_service_model(client)
+    names = {botocore.xform_name(name): name for name in model.operation_names}
+    return names[snake]
+
+
+def test_the_roles_grant_every_aws_call_their_jobs_tools_make() -> None:
+    preview = policy_actions(load_policy("preview-policy.json"))
+    deploy = preview | policy_actions(load_policy("deploy-policy.json"))
+    # The deploy's `up` job runs verify_deploy (preflight and post) with the deploy role.
+    verify = aws_calls("verify_deploy", "_checks", "_aws", "_nats")
+    assert {"elasticloadbalancing:DescribeTargetHealth", "ssm:GetParametersByPath"} <= verify
+    assert verify - deploy == set()
+    # The drift job runs discover_nats with the preview role.
+    nats = aws_calls("discover_nats", "_nats", "_aws")
+    assert {"ecs:ListTasks", "ecs:DescribeTasks", "ssm:GetParameter"} <= nats
+    assert nats - preview == set()
