@@ -347,18 +347,23 @@ def test_a_widened_role_policy_is_found(statement: dict[str, Any], problem: str)
     assert any(problem in p for p in problems), problems
 
 
-def test_the_preview_role_reads_and_takes_the_lock_nothing_else() -> None:
-    document = load_policy("preview-policy.json")
-    for statement in statements(document):
-        for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+def test_the_preview_role_only_reads() -> None:
+    # Not even the stack lock: the DIY backend's Preview runs the engine with DryRun and never
+    # locks (pulumi/pulumi pkg/backend/diy/backend.go, diyBackend.Preview vs Update, which calls
+    # b.Lock). A preview role that could write the lock could delete a running deploy's.
+    for statement in statements(load_policy("preview-policy.json")):
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        for action in actions:
             verb = action.split(":", 1)[1]
-            if verb.startswith(("Describe", "Get", "List")) or action == "kms:Decrypt":
-                continue
-            assert action in {"s3:PutObject", "s3:DeleteObject"}, f"{statement['Sid']}: {action}"
-            resources = (
-                [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
+            assert verb.startswith(("Describe", "Get", "List")) or action == "kms:Decrypt", (
+                f"{statement['Sid']}: {action}"
             )
-            assert resources == ["arn:aws:s3:::<state-bucket>/.pulumi/locks/organization/dixie/*"]
+
+
+def test_the_deploy_role_takes_the_stack_lock() -> None:
+    (writes,) = [s for s in statements(load_policy("deploy-policy.json")) if s["Sid"] == "WriteTheStackState"]
+    assert {"s3:PutObject", "s3:DeleteObject"} <= set(writes["Action"])
+    assert "arn:aws:s3:::<state-bucket>/.pulumi/locks/organization/dixie/*" in writes["Resource"]
 
 
 def test_the_preview_role_reads_every_resource_type_and_lookup_the_program_declares(plan: Evaluation) -> None:
