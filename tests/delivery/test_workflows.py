@@ -31,7 +31,7 @@ BIN = Path(sys.executable).parent
 def tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
-        pytest.fail(f"{name} is not in {BIN}: run `make setup` (it comes with the dev dependency group)")
+        pytest.fail(f"{name} is not in {BIN}: run `make setup` (it comes with the lint dependency group)")
     return str(path)
 
 
