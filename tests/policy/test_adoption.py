@@ -11,9 +11,15 @@ import json
 from datetime import date
 from pathlib import Path
 
+import dixie_policies
 import jsonschema
 import pytest
 from dixie_policies import elasticache
+from google.protobuf import struct_pb2
+from pulumi.runtime import proto
+from pulumi_policy import EnforcementLevel
+from pulumi_policy.deserialize import serialize_properties
+from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from dixie_infra.offline import Evaluation, OfflineMocks
 from dixie_infra.policy_check import (
@@ -218,3 +224,39 @@ def test_config_errors_never_quote_the_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyConfigError) as raised:
         load_pack_config(path)
     assert "hunter2" not in str(raised.value)
+
+
+# --- the exception through pulumi-policy's own analyzer service, as the CLI delivers it ----------
+
+
+def test_the_analyzer_service_applies_the_committed_exception(adopting: Evaluation, on) -> None:  # type: ignore[no-untyped-def]
+    # The CLI sends --policy-pack-config to the pack through Configure; the analyzer then hands each
+    # policy its properties. Same verdicts as the in-process runner, with and without the file.
+    on(EXPIRES)
+    group = adopting.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    properties = struct_pb2.Struct()
+    properties.update(serialize_properties(group.plain))
+
+    def analyzer_messages(config: dict | None) -> list[str]:
+        servicer = _PolicyAnalyzerServicer(
+            name=dixie_policies.PACK_NAME,
+            version="0.0.1",
+            policies=[POLICIES["elasticache-auth"]],
+            enforcement_level=EnforcementLevel.MANDATORY,
+        )
+        if config is not None:
+            entry = proto.PolicyConfig(enforcementLevel=proto.MANDATORY)
+            entry.properties.update(config)
+            servicer.Configure(proto.ConfigureAnalyzerRequest(policyConfig={"elasticache-auth": entry}), None)
+        response = servicer.Analyze(
+            proto.AnalyzeRequest(type=group.type, properties=properties, urn=group.urn, name=group.name), None
+        )
+        # The analyzer prefixes each message with the policy's description.
+        return [d.message.split("\n", 1)[-1] for d in response.diagnostics]
+
+    assert analyzer_messages(COMMITTED["elasticache-auth"]) == []
+    assert analyzer_messages(None) == [f"ReplicationGroup 'redis-group': {NO_AUTH}"]
+    on(date.fromordinal(EXPIRES.toordinal() + 1))
+    assert [m.split(";")[1].strip() for m in analyzer_messages(COMMITTED["elasticache-auth"])] == [
+        f"the adoption exception for 'dixie-armitage' expired on {EXPIRES.isoformat()}"
+    ]

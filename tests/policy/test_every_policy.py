@@ -349,6 +349,22 @@ CASES = [
         "policyArn",
     ),
     Case(
+        "resource-policies-not-public",
+        one(
+            lambda: topic(
+                policy=document({"Effect": "Deny", "Principal": "*", "Action": "sns:*", "Resource": "*"})
+            )
+        ),
+        one(
+            lambda: topic(
+                policy=document(
+                    {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*"}
+                )
+            )
+        ),
+        "policy Statement[0].Principal",
+    ),
+    Case(
         "iam-no-star-resource-for-secrets",
         lambda: [
             role_policy(

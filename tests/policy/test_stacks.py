@@ -141,6 +141,12 @@ HOSTILE_CHANGES = [
         {"taskdef-efs-volumes-tls-access-point"},
     ),
     ("aws:efs/fileSystem:FileSystem", "data-fs", lambda p: p.update(encrypted=False), {"efs-encrypted"}),
+    (
+        "aws:sns/topicPolicy:TopicPolicy",
+        "alarms-topic-policy",
+        _statement({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Publish", "Resource": "*"}),
+        {"resource-policies-not-public"},
+    ),
 ]
 
 
