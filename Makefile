@@ -9,7 +9,7 @@ STACK ?= armitage
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup test lint format plan bench clean
+.PHONY: setup test lint format plan bench fuzz clean
 
 setup: $(VENV)/.synced
 
@@ -38,6 +38,11 @@ plan: setup
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks
+
+# Generated hostile stack files against `make plan` and the mock runtime; prints the figures.
+FUZZ_EXAMPLES ?= 1000
+fuzz: setup
+	$(VENV)/bin/python -m tests.program.settings_fuzz --examples $(FUZZ_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache

@@ -42,6 +42,7 @@ DOCUMENT_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt")
 _TAG = "tag:yaml.org,2002:"
 _PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
 _SAFE = yaml.SafeLoader.yaml_constructors
+_BOOLS = ("true", "false", "True", "False", "TRUE", "FALSE")
 
 
 class _Refused(Exception):
@@ -297,7 +298,14 @@ class _Builder:
         if tag == "null":
             return None
         if tag == "bool":
-            return _SAFE[_TAG + "bool"](self.constructor, node)
+            if node.value not in _BOOLS:
+                # YAML 1.1 (PyYAML) reads yes/no/on/off as booleans, YAML 1.2 (the Pulumi CLI)
+                # as text: the two readers would disagree.
+                return self.refuse(
+                    path,
+                    "is read as a boolean by some YAML readers and as text by others; write true or false, or quote it",
+                )
+            return node.value.lower() == "true"
         if tag == "int":
             if not _PLAIN_INT.fullmatch(node.value) or len(node.value.lstrip("+-")) > MAX_INT_DIGITS:
                 return self.refuse(
