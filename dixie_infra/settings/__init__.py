@@ -109,16 +109,17 @@ def _validated(
         stack, config, secret_keys=secret_keys, inspect_app_source=inspect_app_source
     )
     if refused:
-        # A key the reader already refused is missing from `config`; do not also call it absent.
-        keys = {p.key for p in refused}
-        problems = [*refused, *(p for p in problems if not any(_within(p.key, k) for k in keys))]
+        # A value the reader refused is missing from `config` (the whole top-level key, when the
+        # problem is inside it); do not also call it absent.
+        tops = {_top(p.key) for p in refused}
+        problems = [*refused, *(p for p in problems if _top(p.key) not in tops)]
     if problems or settings is None:
         raise SettingsError(problems)
     return settings
 
 
-def _within(key: str, refused: str) -> bool:
-    return key == refused or key.startswith((f"{refused}.", f"{refused}["))
+def _top(key: str) -> str:
+    return key.split(".", 1)[0].split("[", 1)[0]
 
 
 # --- app source -----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from dixie_infra import names
 from dixie_infra.names import Environment
+from dixie_infra.redaction import shorten
 from dixie_infra.settings.problems import ConfigProblem, echo, kind_of, show_key
 from dixie_infra.settings.types import (
     ENVIRONMENT_DEFAULTS,
@@ -395,7 +396,7 @@ def _app_source(value: str, info: ValidationInfo) -> str:
     try:
         sha = inspect(path) if inspect is not None else ""
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(shorten(str(exc), 300)) from None
     context.setdefault("app_sources", {})[value] = AppSource(path=path.resolve(), git_sha=sha)
     return value
 

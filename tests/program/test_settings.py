@@ -432,6 +432,8 @@ def test_hostile_stack_file_is_refused_by_plan_naming_the_key(
     captured = capsys.readouterr()
     lines = [line for line in captured.err.splitlines() if line.startswith(f"  - {key}: ")]
     assert any(says in line for line in lines), captured.err
+    # One fault, one problem: a refused value is not also reported as missing.
+    assert captured.err.count("\n  - ") == 1, captured.err
     assert "Traceback" not in captured.err and captured.out == ""
     assert _SECRET not in captured.err
     assert all(len(line) < 600 for line in captured.err.splitlines())
