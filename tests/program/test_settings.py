@@ -13,6 +13,7 @@ import pytest
 from dixie_infra.offline import OfflineMocks
 from dixie_infra.offline import main as offline_main
 from dixie_infra.settings import SettingsError, load_stack_file, parse_settings, project_root, split_config
+from dixie_infra.settings.schema import validate_config
 from tests.program.conftest import armitage_config, run
 
 _DROP = object()
@@ -615,5 +616,10 @@ def test_what_pulumi_config_set_writes_is_accepted(tmp_path: Path) -> None:
 
 def test_engine_key_and_its_type_are_checked() -> None:
     assert load_stack_file("armitage").region == "us-east-1"  # holds pulumi:disable-default-providers
+    # As the CLI hands it over: JSON text.
+    settings, problems = validate_config(
+        "armitage", {**_config(), "pulumi:disable-default-providers": '["*"]'}
+    )
+    assert problems == [] and settings is not None
     with pytest.raises(SettingsError, match="pulumi:disable-default-providers: must be a list"):
         run("armitage", _config(**{"pulumi__disable-default-providers": "aws"}))
