@@ -4,7 +4,8 @@ Each field carries the key as the operator writes it (its alias), its default, w
 (its description, which is also what errors say) and its format. Models are strict (no coercion:
 ``true`` is not the text ``"true"``, ``1.0`` is not ``1``) and forbid keys they do not declare,
 so a typo, a key in an unknown namespace or an ``aws:`` key the provider would ignore is refused.
-Adding a key is adding one field here.
+Adding a key is adding one field here (and, if the program reads it, the attribute of the same
+name on :class:`Settings`, filled by name).
 
 Formats are full-string matches over ASCII classes (``re.ASCII`` + ``fullmatch``): Python's ``$``
 matches before a trailing newline and ``\\d`` matches any Unicode digit, so ``re.match(r"^\\d{12}$")``
@@ -13,6 +14,7 @@ accepts ``"891376933289\\n"`` and a full-width account id.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import ipaddress
 import json
@@ -20,7 +22,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from pydantic import (
     AfterValidator,
@@ -41,16 +43,17 @@ from dixie_infra.settings.problems import ConfigProblem, echo, kind_of, show_key
 from dixie_infra.settings.types import (
     ENVIRONMENT_DEFAULTS,
     FARGATE_SIZES,
-    AlbSettings,
     AppSource,
-    DatabaseSettings,
     EnvironmentDefaults,
     FinnSettings,
-    NatsSettings,
     SecretOverrides,
     Settings,
-    TaskSize,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_T = TypeVar("_T", bound="DataclassInstance")
 
 #: Namespaces a stack may configure, and why each is read.
 NAMESPACES = {
@@ -727,49 +730,23 @@ def validate_config(
 
 
 def _settings(stack: str, m: StackConfig, app_sources: Mapping[str, AppSource]) -> Settings:
+    """The program's view of a valid config. Attributes are taken from the model's fields of the
+    same name (so a new key needs its field here and its attribute on Settings, nothing else);
+    only what is not a key, or is derived, is given explicitly."""
     environment = Environment(m.environment)
     env = environment.value
-    return Settings(
+    return _frozen(
+        Settings,
+        m,
         stack=stack,
         environment=environment,
-        region=m.region,
-        allowed_account_ids=tuple(m.allowed_account_ids),
-        cluster=m.cluster,
-        vpc_id=m.vpc_id,
-        private_subnet_ids=tuple(m.private_subnet_ids),
-        alb=AlbSettings(
-            arn=m.alb.arn,
-            listener_arn=m.alb.listener_arn,
-            security_group_id=m.alb.security_group_id,
-            dns_name=m.alb.dns_name,
-            zone_id=m.alb.zone_id,
-        ),
-        route53_zone_id=m.route53_zone_id,
-        image_tag=m.image_tag,
         app_source=app_sources.get(m.app_source) if m.app_source is not None else None,
-        task=TaskSize(cpu=m.task.cpu, memory=m.task.memory),
-        desired_count=m.desired_count,
-        finn=FinnSettings(
-            url=m.finn.url,
-            ws_url=m.finn.ws_url,
+        finn=_frozen(
+            FinnSettings,
+            m.finn,
             service_name=m.finn.service_name or f"loa-finn-{env}",
             ssm_prefix=m.finn.ssm_prefix or f"/loa-finn/{env}",
         ),
-        nats=NatsSettings(
-            url=m.nats.url, security_group_id=m.nats.security_group_id, service_name=m.nats.service_name
-        ),
-        database=DatabaseSettings(
-            instance_identifier=m.database.instance_identifier,
-            host=m.database.host,
-            port=m.database.port,
-            name=m.database.name,
-            user=m.database.user,
-            security_group_id=m.database.security_group_id,
-        ),
-        listener_priority=m.listener_priority,
-        cors_origins=tuple(m.cors_origins),
-        alarm_email=m.alarm_email,
-        redis_auth=m.redis_auth,
         redis=ENVIRONMENT_DEFAULTS[environment].redis,
         secrets=SecretOverrides(
             jwt_private_key=m.jwt_private_key,
@@ -777,3 +754,21 @@ def _settings(stack: str, m: StackConfig, app_sources: Mapping[str, AppSource]) 
             database_password=m.database_password,
         ),
     )
+
+
+def _frozen(cls: type[_T], model: BaseModel, **given: Any) -> _T:
+    """``cls`` (a frozen dataclass) from the same-named fields of ``model``: lists become tuples,
+    nested models the dataclass that ``cls`` declares for them."""
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(cls):
+        if item.name in given:
+            values[item.name] = given[item.name]
+            continue
+        value = getattr(model, item.name)
+        if isinstance(value, BaseModel):
+            value = _frozen(hints[item.name], value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[item.name] = value
+    return cls(**values)
