@@ -67,7 +67,7 @@ format: setup ## ruff format and the safe ruff fixes
 	$(VENV)/bin/ruff check --fix .
 
 plan: setup-plan ## offline plan of STACK with the policy pack (no AWS, no Pulumi CLI)
-	$(VENV)/bin/python -m dixie_infra.offline --stack $(STACK)
+	$(VENV)/bin/python -m dixie_infra.offline --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG))
 
 # Pulumi.yaml runs the program through `uv run` (toolchain: uv), which syncs the runtime only.
 preview: setup-runtime ## pulumi preview of STACK with refresh, diff and the policy pack (AWS credentials)

@@ -30,8 +30,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dixie_infra.offline import plan as offline_plan
 from dixie_infra.offline import OfflineMocks, evaluate
+from dixie_infra.offline import plan as offline_plan
 from dixie_infra.settings import SettingsError, project_root
 from dixie_infra.settings.stack_yaml import MAX_FILE_BYTES
 
