@@ -36,6 +36,8 @@ from scripts._cli import (
 PROG = "python -m scripts.wire_finn"
 #: ECS's own services-stable waiter polls every 15 s; a shorter --timeout polls more often.
 MAX_POLL_SECONDS = 15.0
+#: Longest stability wait: ECS gives up on a deployment long before this; inf would wait forever.
+MAX_TIMEOUT = 3600.0
 
 
 @dataclass
@@ -169,7 +171,7 @@ def wire(
 def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         args = build_parser().parse_args(argv)
-        positive(args.timeout, "--timeout")
+        positive(args.timeout, "--timeout", maximum=MAX_TIMEOUT)
         settings = stack_settings(args.stack)
         aws = clients(
             session_for(region_for(args, settings)),

@@ -162,8 +162,8 @@ def test_access_denied_is_one_line_and_exit_1(
     ("argv", "message"),
     [
         pytest.param(["--stack", "nosuch"], "no stack file Pulumi.nosuch.yaml", id="unknown-stack"),
-        pytest.param(["--timeout", "-1"], "--timeout must be > 0", id="negative-timeout"),
-        pytest.param(["--region", "moon"], "is not an AWS region", id="bad-region"),
+        pytest.param(["--timeout", "-1"], "--timeout must be a number > 0", id="negative-timeout"),
+        pytest.param(["--region", "moon"], "unknown region", id="bad-region"),
         pytest.param(["--frobnicate"], "unrecognized arguments", id="unknown-option"),
     ],
 )
