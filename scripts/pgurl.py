@@ -107,6 +107,9 @@ def parse_url(
     Without ``default_database`` the URL must name a database.
     """
     url = url.strip()
+    if re.search(r"[\x00-\x20\x7f]", url):
+        # urlsplit silently drops tabs and newlines; a URL carrying them was mangled somewhere.
+        raise UsageError(f"{label} contains whitespace or a control character (percent-encode it)")
     # Messages below name the label and the part that is wrong, never echo the URL itself: a
     # malformed URL can still hold a password in a place redact() does not recognise.
     try:
