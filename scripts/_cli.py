@@ -192,6 +192,15 @@ def run_tool(prog: str, body: Callable[[], int], secrets: Callable[[], Iterable[
         return _fail(prog, *_classify(exc), secrets)
 
 
+def describe_failure(exc: Exception) -> tuple[int, str]:
+    """The exit code and one-line message :func:`run_tool` would report for ``exc``."""
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, OperationFailed):
+        return EXIT_FAILED, str(exc)
+    return _classify(exc)
+
+
 def _classify(exc: Exception) -> tuple[int, str]:
     try:
         from botocore import exceptions as bx
