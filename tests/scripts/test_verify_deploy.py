@@ -425,15 +425,16 @@ def test_a_server_dribbling_its_body_cannot_hold_a_check_past_the_timeout(
     # One byte every 50 ms of a 30 s body: the check must give up long before the body ends.
     with StreamingPeer(chunk=b" ", chunks=600, interval=0.05) as slow:
         code = verify_deploy.main(
-            ["--json", "--dixie-url", slow.url, "--timeout", "1", "--only", "dixie-health"]
+            ["--json", "--dixie-url", slow.url, "--timeout", "2", "--only", "dixie-health"]
         )
         returned_before_the_body_ended = not slow.finished.is_set()
         assert slow.client_gone.wait(10), "the tool kept reading after its check ended"
     document = json.loads(capsys.readouterr().out)
     assert code == 1
     assert returned_before_the_body_ended
-    detail = document["checks"][0]["detail"]
-    assert "not complete within 0.6 s" in detail or "did not finish within 1 s" in detail, detail
+    # The body's own deadline (the call's share of --timeout) ends the read, not the engine's
+    # last-resort limit: the check still says what went wrong.
+    assert document["checks"][0]["detail"].endswith("sent a body not complete within 1.2 s")
 
 
 def test_a_huge_health_body_is_refused_after_the_byte_limit(capsys: pytest.CaptureFixture[str]) -> None:
@@ -456,9 +457,11 @@ HOSTILE_STATUS = "\x1b]0;owned\x07\x1b[2J[link=https://evil.example]click[/link]
 def test_terminal_escapes_and_rich_markup_from_a_body_are_shown_inert(
     http_peers: Peers, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    http_peers.serve_dixie({**hp.healthy(), "status": HOSTILE_STATUS})
+    document = hp.degraded_nats_unreachable()
+    document["infrastructure"]["nats"]["error"] = HOSTILE_STATUS  # quoted verbatim in the detail
+    http_peers.serve_dixie(document)
     code = verify_deploy.main(
-        ["--dixie-url", http_peers.dixie_url, "--only", "dixie-health", "--timeout", "5"]
+        ["--dixie-url", http_peers.dixie_url, "--only", "dixie-health,infrastructure", "--timeout", "5"]
     )
     captured = capsys.readouterr()
     out = " ".join((captured.out + captured.err).split())
