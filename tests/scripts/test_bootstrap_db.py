@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -559,6 +560,9 @@ def test_json_has_one_object_per_step_and_an_overall_result(
     ]
     for step in doc["steps"]:
         assert set(step) == {"step", "status", "detail", "statements"}
+    # one key style across the tools (verify_deploy, discover_nats, wire_finn): camelCase
+    assert set(doc) >= {"tool", "databaseUrlSource", "dryRun", "elapsedSeconds"}
+    assert all(re.fullmatch(r"[a-z][a-zA-Z0-9]*", key) for key in doc), sorted(doc)
 
 
 def test_table_output_names_every_step(

@@ -213,7 +213,7 @@ def test_no_running_nats_task_is_exit_1(
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    aws_env: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code = discover_nats.main(argv)
     err = capsys.readouterr().err
@@ -223,7 +223,7 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_missing_credentials_is_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)

@@ -737,7 +737,7 @@ def test_each_preflight_scenario_fails_exactly_its_checks(
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    aws_env: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code = verify_deploy.main(argv)
     err = capsys.readouterr().err
@@ -748,7 +748,7 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_missing_credentials_is_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
@@ -765,7 +765,7 @@ def test_missing_credentials_is_exit_2(
 
 
 def test_access_denied_fails_each_aws_check_without_a_traceback(
-    aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.scripts.peers import denying_aws
 

@@ -199,7 +199,7 @@ def test_human_output_is_a_table_with_a_verdict(deploy: Deploy, capsys: pytest.C
 
 
 def test_access_denied_is_one_line_and_exit_1(
-    aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with denying_aws() as endpoint:
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
@@ -231,7 +231,7 @@ def test_access_denied_is_one_line_and_exit_1(
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    aws_env: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code = wire_finn.main(argv)
     err = capsys.readouterr().err
