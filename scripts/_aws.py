@@ -31,6 +31,11 @@ class AwsClients:
         self._made: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        """Make every client now (see scripts._checks.run_checks, ``before_aws``)."""
+        for name in self._services:
+            self._client(name)
+
     def _client(self, name: str) -> Any:
         if name not in self._services:
             raise AttributeError(f"no {name} client was asked for")

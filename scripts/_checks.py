@@ -131,8 +131,14 @@ def run_checks(
     *,
     limit: float,
     secrets: Callable[[], Iterable[str]] = tuple,
+    before_aws: Callable[[], None] | None = None,
 ) -> list[CheckResult]:
-    """Run every check at once, each for at most ``limit`` seconds; results in registry order."""
+    """Run every check at once, each for at most ``limit`` seconds; results in registry order.
+
+    ``before_aws`` runs (in this thread) after the checks that need no AWS have started and before
+    the others start: AWS clients are made there, once, so that loading service models (seconds
+    on a busy machine) neither eats into an AWS check's limit nor delays the HTTP and DNS checks.
+    """
     results: dict[str, CheckResult] = {}
     lock = threading.Lock()
 
@@ -144,12 +150,18 @@ def run_checks(
     # One daemon thread per check: they are I/O-bound, so a round takes as long as the slowest
     # one, and a thread stuck past its limit neither blocks the verdict nor the process's exit
     # (a ThreadPoolExecutor joins its workers at exit).
-    threads = [threading.Thread(target=work, args=(c,), name=f"check-{c.id}", daemon=True) for c in checks]
-    deadline = time.monotonic() + limit
-    for thread in threads:
-        thread.start()
-    for check, thread in zip(checks, threads, strict=True):
-        thread.join(max(0.0, deadline - time.monotonic()))
+    threads = {
+        c.id: threading.Thread(target=work, args=(c,), name=f"check-{c.id}", daemon=True) for c in checks
+    }
+    deadlines: dict[str, float] = {}
+    ordered = [c for c in checks if not c.needs_aws] + [c for c in checks if c.needs_aws]
+    for index, check in enumerate(ordered):
+        if before_aws is not None and check.needs_aws and (index == 0 or not ordered[index - 1].needs_aws):
+            before_aws()
+        deadlines[check.id] = time.monotonic() + limit
+        threads[check.id].start()
+    for check in checks:
+        threads[check.id].join(max(0.0, deadlines[check.id] - time.monotonic()))
         with lock:
             results.setdefault(
                 check.id,
@@ -165,6 +177,7 @@ def run_until_passing(
     wait_seconds: float,
     limit: float,
     secrets: Callable[[], Iterable[str]] = tuple,
+    before_aws: Callable[[], None] | None = None,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] | None = None,
     first_delay: float = 1.0,
@@ -178,7 +191,10 @@ def run_until_passing(
     sleep = sleep or _sleep
     clock = clock or _clock
     deadline = clock() + wait_seconds
-    results = {r.id: r for r in run_checks(checks, new_context(), limit=limit, secrets=secrets)}
+    results = {
+        r.id: r
+        for r in run_checks(checks, new_context(), limit=limit, secrets=secrets, before_aws=before_aws)
+    }
     delay = first_delay
     attempt = 1
     while True:
@@ -192,7 +208,7 @@ def run_until_passing(
             f"retry {attempt} in {pause:.0f} s, {left:.0f} s left"
         )
         sleep(pause)
-        for result in run_checks(failing, new_context(), limit=limit, secrets=secrets):
+        for result in run_checks(failing, new_context(), limit=limit, secrets=secrets, before_aws=before_aws):
             results[result.id] = result
             if result.status is Status.PASS:
                 progress(f"  {result.id}: now passing")

@@ -827,9 +827,9 @@ def main(argv: list[str] | None = None) -> int:
         aws: Once[AwsClients] | None = None
         if any(c.needs_aws for c in checks):
             session = session_for(region_for(args, settings))
-            # Building clients loads service models: a few hundred ms of CPU. The first AWS check
-            # builds them (the others wait) while the DNS and HTTP checks, started first, are
-            # already waiting on the network; building them up front would delay those.
+            # Building clients loads service models: a few hundred ms of CPU, seconds on a busy
+            # machine. The engine builds them (before_aws) after the DNS and HTTP checks have
+            # started, and before the AWS checks' limits start running.
             aws = Once(partial(clients, session, timeout=call_budget))
         database_url = os.environ.get(DATABASE_URL_ENV) or None
         secrets.add(database_url)
@@ -865,7 +865,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"({_health.masked_url(context.dixie_url)})"
             )
             results = run_until_passing(
-                checks, new_context, wait_seconds=wait, limit=timeout, secrets=secrets.values
+                checks,
+                new_context,
+                wait_seconds=wait,
+                limit=timeout,
+                secrets=secrets.values,
+                before_aws=(lambda: aws.get().warm()) if aws is not None else None,
             )
         ok = report(
             results,

@@ -109,3 +109,26 @@ def test_a_pass_with_skips_names_what_was_not_verified() -> None:
         "PASS: 1 passed, 0 failed, 1 skipped; not verified: migrations "
         "(database not reachable from this network)"
     )
+
+
+def test_aws_clients_are_made_after_the_other_checks_start_and_before_any_aws_check() -> None:
+    # before_aws meets the HTTP check at a barrier: it can only pass if that check already runs.
+    barrier = threading.Barrier(2, timeout=10)
+    warmed = threading.Event()
+
+    def http(_ctx: Any) -> str:
+        barrier.wait()
+        return "answered"
+
+    def aws(_ctx: Any) -> str:
+        if not warmed.is_set():
+            raise fail("started before the clients were made")
+        return "called"
+
+    def before_aws() -> None:
+        barrier.wait()
+        warmed.set()
+
+    checks = [Check("aws", "", aws, needs_aws=True), Check("http", "", http, needs_aws=False)]
+    results = run_checks(checks, None, limit=20, before_aws=before_aws)
+    assert [(r.id, r.status) for r in results] == [("aws", Status.PASS), ("http", Status.PASS)]
