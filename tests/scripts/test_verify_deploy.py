@@ -543,6 +543,23 @@ def test_http_checks_need_no_aws_credentials(
     assert failing(document) == set()
 
 
+def test_nats_drift_skips_when_the_name_does_not_resolve_here_and_fails_with_the_vpc_resolver(
+    peers: Peers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    put("NATS_URL", "tls://nats.unknown-to-this-resolver.local:4222")(peers)
+    # without --nameserver: the system resolver cannot see a private name; nothing is known
+    code = verify_deploy.main(["--json", "--only", "nats-drift", "--timeout", "2"])
+    here = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert status_of(here, "nats-drift") == "skip"
+    assert "--nameserver" in here["checks"][0]["detail"]
+    assert [n["id"] for n in here["notVerified"]] == ["nats-drift"]
+    # with the resolver named, NXDOMAIN is an answer: the stored name does not exist
+    code, named = run(peers, "--only", "nats-drift", capsys=capsys)
+    assert code == 1
+    assert status_of(named, "nats-drift") == "fail"
+
+
 # --- migrations against a real PostgreSQL --------------------------------------------------------
 
 
