@@ -6,11 +6,15 @@ then asks for the password in clear, and records every byte it receives.
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Iterator
 
 import pytest
+from psycopg import sql
 
 from scripts.bootstrap_db import INSECURE_FLAG, main
+from tests.fixtures.postgres import PgServer
 from tests.scripts.fake_postgres import FakePostgres, self_signed_certificate
 
 ADMIN_PASSWORD = "admin-secret-1"
@@ -117,3 +121,32 @@ def test_an_unknown_region_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
     assert code == 2
     assert "unknown region 'bogus'" in err
     assert "<html" not in err.lower()
+
+
+@pytest.mark.parametrize(
+    "transport",
+    [
+        pytest.param("sslmode=verify-full&sslrootcert={ca}", id="verify-full"),
+        pytest.param("sslmode=verify-ca&sslrootcert={ca}", id="verify-ca"),
+        pytest.param("sslmode=require&channel_binding=require", id="scram-channel-binding"),
+    ],
+)
+def test_a_real_server_that_proves_its_identity_is_bootstrapped(
+    pg_tls_server: PgServer, capsys: pytest.CaptureFixture[str], transport: str
+) -> None:
+    prefix = f"t{secrets.token_hex(4)}_"
+    query = transport.format(ca=pg_tls_server.ca_file)
+    app = pg_tls_server.url(f"{prefix}app", APP_PASSWORD, f"{prefix}db")
+    admin = pg_tls_server.url(dbname=None) + f"?{query}"
+    try:
+        code = main(["--database-url", app, "--admin-url", admin, "--json"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert json.loads(out.out)["result"] == "ok"
+        assert pg_tls_server.can_login(f"{prefix}app", APP_PASSWORD, f"{prefix}db")
+    finally:
+        with pg_tls_server.connect() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(f"{prefix}db"))
+            )
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{prefix}app")))
