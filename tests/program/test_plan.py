@@ -95,3 +95,10 @@ def test_a_mandatory_violation_fails_the_plan_unless_the_adoption_exception_cove
     assert (
         main(["--stack", "armitage", "--project-dir", str(tmp_path), "--policy-config", str(exception)]) == 0
     )
+
+
+def test_an_unknown_stack_names_the_stacks_that_exist(capsys) -> None:
+    assert main(["--stack", "production"]) == 2
+    err = capsys.readouterr().err
+    assert "no stack file Pulumi.production.yaml; available stacks: armitage" in err
+    assert str(project_root()) not in err
