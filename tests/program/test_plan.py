@@ -83,7 +83,9 @@ def test_a_bad_policy_config_is_refused_in_one_line(tmp_path: Path, capsys) -> N
     assert err.count("\n") == 1 and "not valid JSON" in err and "Traceback" not in err
 
 
-def test_a_mandatory_violation_fails_the_plan_unless_the_adoption_exception_covers_it(tmp_path: Path, capsys) -> None:
+def test_a_mandatory_violation_fails_the_plan_unless_the_adoption_exception_covers_it(
+    tmp_path: Path, capsys
+) -> None:
     # The documented adopting `up` runs with Redis AUTH off: refused by the pack, unless the run
     # carries policy/adoption.json (one replication group, until its expiry date).
     document = yaml.safe_load((project_root() / "Pulumi.armitage.yaml").read_text())
