@@ -652,9 +652,11 @@ def check_container_insights(ctx: Context) -> str:
     value = settings.get("containerInsights")
     if value in CONTAINER_INSIGHTS_ON:
         return f"Container Insights {value} on {cluster}"
-    raise fail(
+    # Reported, not a failure: `pulumi up` works without it and the cluster is another team's;
+    # what cannot be verified is the two-writer guard, and the verdict names it.
+    raise skip(
         f"Container Insights is {value or 'not set'} on {cluster}: the desired-count-drift alarm "
-        "has no RunningTaskCount to read (ask the cluster's owner to enable it)"
+        "has no RunningTaskCount to read, so two writers would go unnoticed (ask the cluster's owner to enable it)"
     )
 
 

@@ -700,7 +700,7 @@ def insights(value: str) -> Callable[[Peers], None]:
 
 PREFLIGHT: list[tuple[str, Callable[[Peers], None], set[str]]] = [
     ("all-present", nothing, set()),
-    ("container-insights-disabled", insights("disabled"), {"container-insights"}),
+    ("container-insights-disabled", insights("disabled"), set()),
     ("container-insights-enhanced", insights("enhanced"), set()),
     ("priority-already-ours", take_priority(ours=True), set()),
     ("priority-taken-by-another-service", take_priority(ours=False), {"listener-priority"}),
@@ -722,6 +722,20 @@ def test_each_preflight_scenario_fails_exactly_its_checks(
     code, document = run(peers, "--phase", "preflight", capsys=capsys)
     assert failing(document) == expected, document["checks"]
     assert code == (1 if expected else 0)
+
+
+def test_container_insights_off_is_reported_as_not_verified_without_blocking(
+    peers: Peers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Another team's cluster: the deploy may go ahead, but the verdict must say the two-writer
+    # guard cannot work.
+    insights("disabled")(peers)
+    code, document = run(peers, "--phase", "preflight", capsys=capsys)
+    assert code == 0
+    (check,) = [c for c in document["checks"] if c["id"] == "container-insights"]
+    assert check["status"] == "skip"
+    assert "desired-count-drift" in check["detail"] and "disabled" in check["detail"]
+    assert "container-insights" in json.dumps(document["notVerified"])
 
 
 # --- bad input ------------------------------------------------------------------------------------
