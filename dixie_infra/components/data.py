@@ -26,7 +26,7 @@ import pulumi_aws as aws
 
 from dixie_infra import names
 from dixie_infra.components import TYPE_PREFIX, child
-from dixie_infra.components.network import egress_to, ingress_from
+from dixie_infra.components.network import service_only_group
 
 #: The access point's root, created on first use with the fixed owner.
 ROOT_DIRECTORY = "/dixie"
@@ -102,29 +102,21 @@ class DataVolume(pulumi.ComponentResource):
             backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED"),
             opts=child(self),
         )
-        self.security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=args.security_group_name,
+        guarded = service_only_group(
+            self,
+            name,
+            group_name=args.security_group_name,
             description="Dixie data volume (EFS), NFS from the Dixie tasks only",
             vpc_id=args.vpc_id,
-            tags={"Name": args.security_group_name},
-            opts=child(self),
-        )
-        self.ingress = ingress_from(
-            self,
-            f"{name}-from-service",
-            on=self.security_group.id,
-            source=args.service_security_group_id,
+            service_security_group_id=args.service_security_group_id,
             port=names.NFS_PORT,
-            description="NFS from Dixie ECS tasks",
+            ingress_description="NFS from Dixie ECS tasks",
+            egress_description="NFS to the Dixie data volume",
         )
-        self.service_egress = egress_to(
-            self,
-            f"{name}-service-egress",
-            on=args.service_security_group_id,
-            group=self.security_group.id,
-            port=names.NFS_PORT,
-            description="NFS to the Dixie data volume",
+        self.security_group, self.ingress, self.service_egress = (
+            guarded.group,
+            guarded.ingress,
+            guarded.service_egress,
         )
         self.mount_targets = [
             aws.efs.MountTarget(

@@ -77,6 +77,59 @@ def egress_to(
     )
 
 
+@dataclass(frozen=True)
+class ServiceOnlyGroup:
+    """A security group that admits one port from the service SG only, and that egress rule."""
+
+    group: aws.ec2.SecurityGroup
+    ingress: aws.vpc.SecurityGroupIngressRule
+    service_egress: aws.vpc.SecurityGroupEgressRule
+
+
+def service_only_group(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    group_name: str,
+    description: str,
+    vpc_id: str,
+    service_security_group_id: pulumi.Input[str],
+    port: int,
+    ingress_description: str,
+    egress_description: str,
+) -> ServiceOnlyGroup:
+    """``<name>-sg`` admitting ``port`` from the service SG, and the service SG's egress to it.
+
+    The two rules are standalone: the groups reference each other, and inline rules would make a
+    cycle. Descriptions are given by the caller: a group's cannot change without replacing it.
+    """
+    group = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        name=group_name,
+        description=description,
+        vpc_id=vpc_id,
+        tags={"Name": group_name},
+        opts=child(parent),
+    )
+    ingress = ingress_from(
+        parent,
+        f"{name}-from-service",
+        on=group.id,
+        source=service_security_group_id,
+        port=port,
+        description=ingress_description,
+    )
+    egress = egress_to(
+        parent,
+        f"{name}-service-egress",
+        on=service_security_group_id,
+        group=group.id,
+        port=port,
+        description=egress_description,
+    )
+    return ServiceOnlyGroup(group, ingress, egress)
+
+
 class ServiceNetwork(pulumi.ComponentResource):
     security_group: aws.ec2.SecurityGroup
     security_group_id: pulumi.Output[str]

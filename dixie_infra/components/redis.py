@@ -20,7 +20,7 @@ import pulumi_random as random
 
 from dixie_infra import names
 from dixie_infra.components import TYPE_PREFIX, child
-from dixie_infra.components.network import egress_to, ingress_from
+from dixie_infra.components.network import service_only_group
 from dixie_infra.settings import RedisSizing
 
 ENGINE_VERSION = "7.1"
@@ -57,29 +57,21 @@ class RedisCache(pulumi.ComponentResource):
             subnet_ids=list(args.subnet_ids),
             opts=child(self),
         )
-        self.security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            name=args.security_group_name,
+        guarded = service_only_group(
+            self,
+            name,
+            group_name=args.security_group_name,
             description="Dixie dedicated ElastiCache Redis",
             vpc_id=args.vpc_id,
-            tags={"Name": args.security_group_name},
-            opts=child(self),
-        )
-        self.ingress = ingress_from(
-            self,
-            f"{name}-from-service",
-            on=self.security_group.id,
-            source=args.service_security_group_id,
+            service_security_group_id=args.service_security_group_id,
             port=names.REDIS_PORT,
-            description="Redis from Dixie ECS tasks",
+            ingress_description="Redis from Dixie ECS tasks",
+            egress_description="Redis ElastiCache",
         )
-        self.service_egress = egress_to(
-            self,
-            f"{name}-service-egress",
-            on=args.service_security_group_id,
-            group=self.security_group.id,
-            port=names.REDIS_PORT,
-            description="Redis ElastiCache",
+        self.security_group, self.ingress, self.service_egress = (
+            guarded.group,
+            guarded.ingress,
+            guarded.service_egress,
         )
         self.parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params",
