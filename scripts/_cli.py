@@ -1,6 +1,6 @@
 """What every post-deploy tool shares: arguments, stack settings, AWS clients, output, exit codes.
 
-Exit codes (DESIGN §5): 0 all good, 1 a check or operation failed, 2 bad usage or bad input.
+Exit codes: 0 all good, 1 a check or operation failed, 2 bad usage or bad input.
 Errors are one line on stderr, never a traceback. Everything printed (errors, progress, tables,
 JSON) passes through :func:`dixie_infra.redaction.safe` with the secrets registered so far
 (:func:`register_secret`): no password or connection string reaches the terminal, and no control

@@ -2,7 +2,7 @@
 
 Fetching is separate from judging: :func:`get_json` turns any HTTP outcome (timeout, refused
 connection, error status, a body that is not JSON) into an :class:`HttpAnswer`, and the
-``judge_*`` functions read the document shape of Dixie's ``GET /api/health`` (see the facts sheet):
+``judge_*`` functions read the document shape of Dixie's ``GET /api/health`` (the app's app/src/routes/health.ts):
 ``status``, ``services.loa_finn`` {status, latency_ms, circuit_state, error?},
 ``infrastructure`` {postgresql?, redis?, nats?} (a key is absent when that dependency is not
 configured) and ``governance`` {health}. Each judge returns the pass detail or raises

@@ -1,6 +1,6 @@
 """Find NATS's running task and report whether Dixie's configured addresses still point at it.
 
-Replaces the runbook's list-tasks/describe-tasks dance (Task 2.5, step 5). Prints
+Replaces the runbook's list-tasks/describe-tasks dance (finding the NATS task's address by hand). Prints
 ``nats://<ip>:4222`` for each RUNNING task of the NATS service, then compares two sources with it:
 the stack config's ``dixie:nats.url`` and the stored ``/dixie/<env>/NATS_URL`` parameter (a DNS
 name is resolved first). Drift exits 1 and prints the command that fixes it: Pulumi owns

@@ -2,7 +2,7 @@
 
 Dixie applies forward-only SQL migrations at start-up and records each in ``_migrations``
 (``id serial, filename text unique, checksum text, applied_at timestamptz``). The expected set is
-``dixie_infra.names.EXPECTED_MIGRATIONS`` (the 13 forward migrations of the facts sheet).
+``dixie_infra.names.EXPECTED_MIGRATIONS`` (the app's 13 forward migrations).
 
 :func:`check_migrations` takes an open psycopg connection (the caller decides who connects and
 how), reads without writing, and returns a :class:`MigrationReport`. :func:`connect` (from

@@ -1,6 +1,6 @@
 """Point Finn at Dixie: set ``/loa-finn/<env>/DIXIE_BASE_URL`` and roll Finn so it reads it.
 
-Replaces the runbook's Task 2.7 (put-parameter, force-new-deployment, wait services-stable) and
+Replaces the runbook's Finn-wiring step (put-parameter, force-new-deployment, wait services-stable) and
 is idempotent: when the parameter already holds ``https://<hostname>`` nothing is written and
 Finn is not redeployed (``--force`` redeploys anyway). Finn's service is looked up before anything
 is written, so a wrong cluster or service name changes nothing. The parameter is a SecureString;

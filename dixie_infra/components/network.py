@@ -3,7 +3,7 @@
 Creates: security group ``<svc>-ecs`` (no inline rules) and standalone rules: ingress 3001 from the
 ALB's SG; egress 443 to anywhere (Finn through the ALB, external APIs) and 5432/4222/4317 to
 10.0.0.0/8 (RDS, NATS, Tempo); the **NATS ingress rule** on the NATS SG (tcp 4222 from Dixie's SG,
-Task 3.1 of the sprint); optionally 5432 ingress on the database's SG.
+added by hand during the sprint); optionally 5432 ingress on the database's SG.
 
 Requires: the VPC, the ALB SG, the NATS SG and (optionally) the database SG, all owned by other
 teams. Those groups are referenced by id only, never imported or managed: a rule we add is a
@@ -191,7 +191,7 @@ class ServiceNetwork(pulumi.ComponentResource):
                 description="OTLP gRPC to Tempo",
             ),
         ]
-        # Task 3.1: the NATS SG (owned by freeside) must admit Dixie's own SG, or NATS is
+        # The NATS SG (owned by freeside) must admit Dixie's own SG, or NATS is
         # unreachable and Dixie reports degraded.
         self.nats_ingress = ingress_from(
             self,

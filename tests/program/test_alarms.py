@@ -1,6 +1,6 @@
 """The alarm topic, its alarms, log metric filters and the failed-deployment route.
 
-Expected values come from the sources, not from the code: the facts sheet's thresholds, its
+Expected values come from the sources, not from the code: the terraform split's thresholds, the
 "Corrections" (which metric AWS publishes where, what a deploy does to the target group), the
 app's log lines and ECS's event format.
 """

@@ -1,4 +1,4 @@
-"""Dixie's security group and the rules on other teams' groups (the NATS fix of Task 3.1)."""
+"""Dixie's security group and the rules on other teams' groups (the NATS ingress fix)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Health documents as Dixie's ``GET /api/health`` and Finn's ``/health`` serve them.
 
-Shapes follow the facts sheet: ``status``, ``services.loa_finn`` {status, latency_ms,
+Shapes follow the app's health route: ``status``, ``services.loa_finn`` {status, latency_ms,
 circuit_state, error?}, ``infrastructure`` {postgresql?, redis?, nats?} (a key is absent when that
 dependency is not configured), ``governance`` {governor_count, resource_types, health}. Each
 variant is the healthy document with the one change its scenario is about.
