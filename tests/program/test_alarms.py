@@ -1,8 +1,8 @@
 """The alarm topic, its alarms, log metric filters and the failed-deployment route.
 
-Expected values come from the sources, not from the code: the terraform split's thresholds, the
-"Corrections" (which metric AWS publishes where, what a deploy does to the target group), the
-app's log lines and ECS's event format.
+Expected values come from the sources, not from the code: the terraform split's thresholds, AWS's
+metric catalogue (which metric is published where), what a stop-before-start deploy does to the
+target group, the app's log lines and ECS's event format.
 """
 
 from __future__ import annotations
