@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import sys
@@ -314,7 +315,7 @@ KINDS: tuple[Kind, ...] = (
         "aws:ecs/service:Service",
         _get("name"),
         lambda v: f"{_last_segment(v.get('cluster'))}/{v.get('name')}",
-        replace=("name", "cluster", "launchType", "schedulingStrategy"),
+        replace=("name", "cluster", "launchType", "schedulingStrategy", "iamRole"),
         compare=(
             "desiredCount",
             "deploymentMaximumPercent",
@@ -383,6 +384,44 @@ KIND_BY_PULUMI = {k.pulumi_type: k for k in KINDS}
 RULE_TF_TYPES = frozenset(
     {"aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"}
 )
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """What the AWS provider knows when ``pulumi import`` runs: the caller's partition, region
+    and account (``conns.AWSClient``), which some importers write into the state."""
+
+    partition: str
+    region: str
+    account: str
+
+
+def _ecs_service_after_import(values: Mapping[str, Any], ctx: ImportContext) -> dict[str, Any]:
+    """``cluster`` as the provider holds it after ``pulumi import``: the cluster ARN.
+
+    terraform-provider-aws, internal/service/ecs/service.go: ``resourceServiceImport`` splits the
+    import id ``<cluster>/<service>`` and sets ``cluster`` to
+    ``arn.ARN{Partition, Region, Service: "ecs", AccountID, Resource: "cluster/<cluster>"}``;
+    ``resourceServiceRead`` then keeps the form already in state ("Save cluster in the same
+    format": ``if arn.IsARN(cluster) { d.Set("cluster", service.ClusterArn) } else { name }``).
+    terraform's own state holds the name because the split passed the name; the imported Pulumi
+    state holds the ARN, and ``cluster`` is ForceNew. Upstream: terraform-provider-aws #41994 and
+    #14428, pulumi-aws #3373.
+    """
+    out = dict(values)
+    cluster = str(values.get("cluster") or "")
+    if cluster:
+        name = cluster.rsplit("/", 1)[-1] if cluster.startswith("arn:") else cluster
+        out["cluster"] = f"arn:{ctx.partition}:ecs:{ctx.region}:{ctx.account}:cluster/{name}"
+    return out
+
+
+#: Pulumi type -> how the provider rewrites terraform's recorded values on import and first read.
+#: Adoption compares the program against these, never against terraform's state as written.
+IMPORT_NORMALISATIONS: dict[str, Callable[[Mapping[str, Any], ImportContext], dict[str, Any]]] = {
+    "aws:ecs/service:Service": _ecs_service_after_import,
+}
+
 
 #: The terraform split's addresses and the logical names the program gives the same resources.
 #: Matching is by physical name; this table only pairs a resource the program has *renamed*, so
@@ -647,12 +686,27 @@ class Match:
         return any(d.effect == Effect.REPLACE for d in self.differences)
 
 
+@dataclass(frozen=True)
+class Missing:
+    """Recorded by terraform, absent from AWS: importing it would fail, creating it would hide
+    whatever deleted it (or say that these are the wrong credentials)."""
+
+    address: str
+    type: str
+    id: str
+    logical_name: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"address": self.address, "type": self.type, "id": self.id, "logicalName": self.logical_name}
+
+
 @dataclass
 class Adoption:
     stack: str
     matched: list[Match] = field(default_factory=list)
     absent: list[tuple[Declared, str]] = field(default_factory=list)
     not_declared: list[tuple[str, str, str, str]] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -661,7 +715,7 @@ class Adoption:
 
     @property
     def ok(self) -> bool:
-        return not self.replacements and not self.problems
+        return not self.replacements and not self.problems and not self.missing
 
 
 # --- matching -----------------------------------------------------------------------------------
@@ -672,6 +726,7 @@ def match_resources(
     declared: list[Declared],
     state: list[TfResource],
     aws: AwsLookup,
+    context: ImportContext,
 ) -> Adoption:
     adoption = Adoption(stack)
     program = [d for d in declared if d.custom and d.type.startswith("aws:")]
@@ -701,7 +756,13 @@ def match_resources(
             used.add(resource.address)
             taken.add(d.name)
             adoption.matched.append(
-                Match(d, resource.address, kind.import_id(resource.values), resource.values, kind)
+                Match(
+                    d,
+                    resource.address,
+                    kind.import_id(resource.values),
+                    after_import(kind, resource, context),
+                    kind,
+                )
             )
     logical = {d.name: d for d in program}
     for resource in state:
@@ -722,11 +783,23 @@ def match_resources(
                 target,
                 resource.address,
                 kind.import_id(resource.values),
-                resource.values,
+                after_import(kind, resource, context),
                 kind,
                 by_address=True,
             )
         )
+
+    # What terraform recorded must still exist: an import of a deleted resource fails, and an
+    # account where none of it exists is the wrong account, not an empty plan.
+    present: list[Match] = []
+    gone: list[Match] = []
+    for m in adoption.matched:
+        if m.kind is not None and not aws.exists(m.kind.pulumi_type, m.import_id, m.current):
+            adoption.missing.append(Missing(m.source, m.kind.tf_type, m.import_id, m.declared.name))
+            gone.append(m)
+        else:
+            present.append(m)
+    adoption.matched = present
 
     # 3. hand-made resources, looked up in AWS.
     for d in program:
@@ -737,10 +810,18 @@ def match_resources(
             import_id, current = found
             taken.add(d.name)
             adoption.matched.append(Match(d, HAND_MADE, import_id, current, KIND_BY_PULUMI[d.type]))
+        elif d.type == "aws:ecr/repository:Repository" and (user := _image_user(state, d.physical_name)):
+            # Made by hand, so terraform does not record it, but its task definition pulls from
+            # it: absent here means the wrong account or region, not "create a new one".
+            taken.add(d.name)
+            adoption.missing.append(
+                Missing(f"{HAND_MADE}, pulled by {user}", "aws_ecr_repository", d.physical_name, d.name)
+            )
 
     # Placeholder ids/ARNs of matched resources -> the real ones, for rules and comparisons.
     table: dict[str, str] = {}
-    for m in adoption.matched:
+    # Missing ones too: their rules then carry terraform's ids and pair with terraform's rules.
+    for m in [*adoption.matched, *gone]:
         # A value the program sets itself (a name) is not a placeholder: translating it would
         # hide a rename.
         own = {v for v in m.declared.plain.values() if isinstance(v, str)}
@@ -764,7 +845,15 @@ def match_resources(
 
     # 4. security group rules.
     tf_rules = state_rules(state)
-    _match_rules(adoption, program, tf_rules, table, aws, taken)
+    in_aws = _match_rules(adoption, program, tf_rules, table, aws, taken)
+    for rule in tf_rules:
+        if rule.key in in_aws:
+            continue
+        # A program rule with this key is not "will be created": it is reported here, once.
+        twin = next((n for n, k in _program_rule_keys(program, table).items() if k == rule.key), None)
+        if twin is not None:
+            taken.add(twin)
+        adoption.missing.append(Missing(rule.address, "security group rule", rule.key.describe(), twin))
 
     for m in adoption.matched:
         m.differences = differences(m, table)
@@ -791,7 +880,7 @@ def match_resources(
         )
     matched_rule_sources = {m.source for m in adoption.matched if m.declared.type in RULE_TYPES}
     for rule in tf_rules:
-        if rule.address in matched_rule_sources:
+        if rule.address in matched_rule_sources or rule.key not in in_aws:
             continue
         direction = "egress" if rule.key.egress else "ingress"
         adoption.not_declared.append(
@@ -808,6 +897,23 @@ def match_resources(
     return adoption
 
 
+def _image_user(state: list[TfResource], repository: str) -> str | None:
+    """The address of a recorded task definition whose image comes from ECR ``repository``."""
+    pattern = re.compile(rf"^[0-9]{{12}}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/{re.escape(repository)}[:@]")
+    for resource in state:
+        if resource.type != "aws_ecs_task_definition":
+            continue
+        try:
+            containers = json.loads(str(resource.values.get("container_definitions") or "[]"))
+        except json.JSONDecodeError:
+            continue
+        if isinstance(containers, list) and any(
+            isinstance(c, dict) and pattern.match(str(c.get("image", ""))) for c in containers
+        ):
+            return resource.address
+    return None
+
+
 def program_rule_key(declared: Declared, table: Mapping[str, str]) -> RuleKey:
     p = translate(dict(declared.plain), table)
     return rule_key(
@@ -822,6 +928,10 @@ def program_rule_key(declared: Declared, table: Mapping[str, str]) -> RuleKey:
     )
 
 
+def _program_rule_keys(program: list[Declared], table: Mapping[str, str]) -> dict[str, RuleKey]:
+    return {d.name: program_rule_key(d, table) for d in program if d.type in RULE_TYPES}
+
+
 def _match_rules(
     adoption: Adoption,
     program: list[Declared],
@@ -829,13 +939,20 @@ def _match_rules(
     table: Mapping[str, str],
     aws: AwsLookup,
     taken: set[str],
-) -> None:
+) -> dict[RuleKey, tuple[str, str]]:
+    """Match the program's rules to AWS's; returns every rule AWS has on the groups involved."""
     rules = [d for d in program if d.type in RULE_TYPES]
     placeholders = {d.mock_id for d in program if d.type == "aws:ec2/securityGroup:SecurityGroup"}
-    keys = {d.name: program_rule_key(d, table) for d in rules}
+    keys = _program_rule_keys(program, table)
+    missing_groups = {m.id for m in adoption.missing if m.type == "aws_security_group"}
     # A group still named by its placeholder is one the program will create: no rules to find.
+    # terraform's groups are asked too, so a rule it recorded and AWS lacks is known as such.
     groups = sorted(
-        {k.group_id for k in keys.values() if k.group_id.startswith("sg-") and k.group_id not in placeholders}
+        {
+            g
+            for g in {k.group_id for k in keys.values()} | {r.key.group_id for r in tf_rules}
+            if g.startswith("sg-") and g not in placeholders and g not in missing_groups
+        }
     )
     in_aws = aws.security_group_rules(groups) if groups else {}
     by_key: dict[RuleKey, TfRule] = {}
@@ -851,6 +968,7 @@ def _match_rules(
         source = tf_rule.address if tf_rule else HAND_MADE
         taken.add(d.name)
         adoption.matched.append(Match(d, source, rule_id, {"id": rule_id, "description": description}, None))
+    return in_aws
 
 
 def _string_parameter_difference(declared: Declared, aws: AwsLookup) -> list[Difference]:
@@ -863,10 +981,7 @@ def _string_parameter_difference(declared: Declared, aws: AwsLookup) -> list[Dif
 
 
 def _rule_absent_note(declared: Declared, table: Mapping[str, str], tf_rules: list[TfRule]) -> str:
-    key = program_rule_key(declared, table)
-    if any(r.key == key for r in tf_rules):
-        return "will be created: terraform records this rule but AWS does not have it (drift)"
-    return f"will be created ({key.describe()})"
+    return f"will be created ({program_rule_key(declared, table).describe()})"
 
 
 def _not_declared_advice(resource: TfResource) -> str:
@@ -879,6 +994,12 @@ def _not_declared_advice(resource: TfResource) -> str:
         "left alone: Pulumi will neither manage nor delete it; after the move run "
         f"`terraform state rm '{resource.address}'` and delete it by hand if Dixie no longer needs it"
     )
+
+
+def after_import(kind: Kind, resource: TfResource, context: ImportContext) -> Mapping[str, Any]:
+    """terraform's recorded values as the provider will hold them once imported."""
+    normalise = IMPORT_NORMALISATIONS.get(kind.pulumi_type)
+    return normalise(resource.values, context) if normalise else resource.values
 
 
 def differences(m: Match, table: Mapping[str, str]) -> list[Difference]:
@@ -922,9 +1043,11 @@ class AwsLookup:
     """What the state cannot say, asked of AWS: hand-made resources and ``sgr-`` rule ids."""
 
     def __init__(self, session: Any):
+        self.session = session
         self.ec2 = session.client("ec2")
         self.ecr = session.client("ecr")
         self.ssm = session.client("ssm")
+        self._clients: dict[str, Any] = {"ec2": self.ec2, "ecr": self.ecr, "ssm": self.ssm}
         self.finders: dict[str, Callable[[Declared], tuple[str, dict[str, Any]] | None]] = {
             "aws:ecr/repository:Repository": self.repository,
             "aws:ecr/lifecyclePolicy:LifecyclePolicy": self.lifecycle_policy,
@@ -969,6 +1092,26 @@ class AwsLookup:
             raise
         return name, {"id": name, "repository": name, "policy": found.get("lifecyclePolicyText", "")}
 
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service)
+        return self._clients[service]
+
+    def caller(self) -> tuple[str, str]:
+        """(account, partition) of the credentials in use (``sts:GetCallerIdentity``)."""
+        identity = self.client("sts").get_caller_identity()
+        return str(identity["Account"]), str(identity["Arn"]).split(":")[1]
+
+    def exists(self, pulumi_type: str, import_id: str, values: Mapping[str, Any]) -> bool:
+        """Whether AWS has the resource terraform recorded (by the id ``pulumi import`` uses)."""
+        lookup = EXISTENCE[pulumi_type]
+        try:
+            return lookup(self, import_id, values)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
+                return False
+            raise
+
     def string_parameter(self, name: str) -> str | None:
         """The value of a String parameter; None for a SecureString (never read) or no parameter."""
         found = get_parameter(self.ssm, name, decrypt=False)
@@ -998,6 +1141,142 @@ class AwsLookup:
                 )
                 found[key] = (rule["SecurityGroupRuleId"], rule.get("Description") or "")
         return found
+
+
+#: Error codes with which AWS says "no such resource" (each API has its own).
+NOT_FOUND_CODES = frozenset(
+    {
+        "RepositoryNotFoundException",
+        "LifecyclePolicyNotFoundException",
+        "InvalidGroup.NotFound",
+        "InvalidGroupId.Malformed",
+        "CacheSubnetGroupNotFoundFault",
+        "CacheParameterGroupNotFound",
+        "ReplicationGroupNotFoundFault",
+        "TargetGroupNotFound",
+        "RuleNotFound",
+        "ListenerNotFound",
+        "NoSuchHostedZone",
+        "ResourceNotFoundException",
+        "NoSuchEntity",
+        "ClusterNotFoundException",
+        "ParameterNotFound",
+        "NotFound",
+        "NotFoundException",
+    }
+)
+
+
+def _route53_record(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+    zone, name, type_ = str(values.get("zone_id")), str(values.get("name", "")), str(values.get("type"))
+    fqdn = name.rstrip(".") + "."
+    found = aws.client("route53").list_resource_record_sets(
+        HostedZoneId=zone, StartRecordName=fqdn, StartRecordType=type_, MaxItems="1"
+    )["ResourceRecordSets"]
+    return any(r["Name"].rstrip(".") == fqdn.rstrip(".") and r["Type"] == type_ for r in found)
+
+
+def _attached(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+    role, policy = str(values.get("role")), str(values.get("policy_arn"))
+    pages = aws.client("iam").get_paginator("list_attached_role_policies").paginate(RoleName=role)
+    return any(a["PolicyArn"] == policy for page in pages for a in page["AttachedPolicies"])
+
+
+def _ecs_service(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+    cluster, _, name = import_id.partition("/")
+    found = aws.client("ecs").describe_services(cluster=cluster, services=[name])["services"]
+    # A deleted service lingers as INACTIVE for a while; it cannot be imported.
+    return any(s.get("status") != "INACTIVE" for s in found)
+
+
+def _log_group(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+    found = aws.client("logs").describe_log_groups(logGroupNamePrefix=import_id)["logGroups"]
+    return any(g["logGroupName"] == import_id for g in found)
+
+
+def _metric_filter(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+    group, name = str(values.get("log_group_name")), str(values.get("name"))
+    found = aws.client("logs").describe_metric_filters(logGroupName=group, filterNamePrefix=name)
+    return any(f["filterName"] == name for f in found["metricFilters"])
+
+
+def _task_definition(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+    try:
+        found = aws.client("ecs").describe_task_definition(taskDefinition=import_id)["taskDefinition"]
+    except ClientError as exc:
+        # ECS answers an unknown revision with the catch-all ClientException, not a NotFound code.
+        error = exc.response.get("Error", {})
+        if error.get("Code") == "ClientException" and "Unable to describe" in error.get("Message", ""):
+            return False
+        raise
+    return bool(found)
+
+
+def _parameter(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+    return get_parameter(aws.ssm, import_id, decrypt=False) is not None
+
+
+def _non_empty(service: str, call: str, key: str, **ids: Callable[[str], Any]) -> Callable[..., bool]:
+    def lookup(aws: AwsLookup, import_id: str, values: Mapping[str, Any]) -> bool:
+        response = getattr(aws.client(service), call)(**{k: f(import_id) for k, f in ids.items()})
+        return bool(response.get(key))
+
+    return lookup
+
+
+#: Pulumi type -> how to ask AWS whether the resource with this import id exists. A lookup
+#: answers False, or raises a ClientError whose code is in NOT_FOUND_CODES, when it does not.
+EXISTENCE: dict[str, Callable[[AwsLookup, str, Mapping[str, Any]], bool]] = {
+    "aws:ecr/repository:Repository": _non_empty(
+        "ecr", "describe_repositories", "repositories", repositoryNames=lambda i: [i]
+    ),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": _non_empty(
+        "ecr", "get_lifecycle_policy", "lifecyclePolicyText", repositoryName=lambda i: i
+    ),
+    "aws:ec2/securityGroup:SecurityGroup": _non_empty(
+        "ec2", "describe_security_groups", "SecurityGroups", GroupIds=lambda i: [i]
+    ),
+    "aws:elasticache/subnetGroup:SubnetGroup": _non_empty(
+        "elasticache", "describe_cache_subnet_groups", "CacheSubnetGroups", CacheSubnetGroupName=lambda i: i
+    ),
+    "aws:elasticache/parameterGroup:ParameterGroup": _non_empty(
+        "elasticache",
+        "describe_cache_parameter_groups",
+        "CacheParameterGroups",
+        CacheParameterGroupName=lambda i: i,
+    ),
+    "aws:elasticache/replicationGroup:ReplicationGroup": _non_empty(
+        "elasticache", "describe_replication_groups", "ReplicationGroups", ReplicationGroupId=lambda i: i
+    ),
+    "aws:lb/targetGroup:TargetGroup": _non_empty(
+        "elbv2", "describe_target_groups", "TargetGroups", TargetGroupArns=lambda i: [i]
+    ),
+    "aws:lb/listenerRule:ListenerRule": _non_empty(
+        "elbv2", "describe_rules", "Rules", RuleArns=lambda i: [i]
+    ),
+    "aws:route53/record:Record": _route53_record,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:iam/role:Role": _non_empty("iam", "get_role", "Role", RoleName=lambda i: i),
+    "aws:iam/rolePolicy:RolePolicy": _non_empty(
+        "iam",
+        "get_role_policy",
+        "PolicyName",
+        RoleName=lambda i: i.split(":", 1)[0],
+        PolicyName=lambda i: i.split(":", 1)[1],
+    ),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _attached,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:ssm/parameter:Parameter": _parameter,
+    "aws:sns/topic:Topic": _non_empty("sns", "get_topic_attributes", "Attributes", TopicArn=lambda i: i),
+    "aws:sns/topicSubscription:TopicSubscription": _non_empty(
+        "sns", "get_subscription_attributes", "Attributes", SubscriptionArn=lambda i: i
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _non_empty(
+        "cloudwatch", "describe_alarms", "MetricAlarms", AlarmNames=lambda i: [i]
+    ),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": _metric_filter,
+}
 
 
 # --- outputs ------------------------------------------------------------------------------------
@@ -1114,6 +1393,13 @@ def render(adoption: Adoption, document: Mapping[str, Any], entries: int) -> Non
             ("address", "type", "id / rule", "what to do"),
             [list(row) for row in adoption.not_declared],
         )
+    if adoption.missing:
+        print_table(
+            "recorded by terraform, missing from AWS: cannot be imported",
+            ("address", "type", "id / rule", "logical name"),
+            [[m.address, m.type, m.id, m.logical_name or ""] for m in adoption.missing],
+            caption="wrong account or region, or deleted outside terraform: find out which before going on",
+        )
     for problem in adoption.problems:
         print(f"problem: {problem}")
     print()
@@ -1150,6 +1436,11 @@ def verdict(adoption: Adoption) -> str:
         parts.append(
             f"{len(adoption.replacements)} difference(s) force a replacement "
             f"({', '.join(sorted({d.logical_name for d in adoption.replacements}))})"
+        )
+    if adoption.missing:
+        parts.append(
+            f"{len(adoption.missing)} resource(s) terraform recorded are missing from AWS "
+            "(wrong account or region, or deleted by hand)"
         )
     if adoption.problems:
         parts.append(f"{len(adoption.problems)} problem(s)")
@@ -1201,15 +1492,66 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: ``terraform show -json`` of the split is about 100 KB; a state this large is not one to adopt
+#: by reading it whole into memory.
+MAX_STATE_BYTES = 32 * 1024 * 1024
+
+
 def read_state(source: str) -> list[TfResource]:
+    """The state document at ``source`` (``-``: stdin), bounded in size and strictly UTF-8."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+        if source == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = (
+                stream.read(MAX_STATE_BYTES + 1)
+                if stream is not None
+                else sys.stdin.read(MAX_STATE_BYTES + 1)
+            )
+        else:
+            with Path(source).open("rb") as handle:
+                raw = handle.read(MAX_STATE_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"--terraform-state {source}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_STATE_BYTES:
+        raise UsageError(
+            f"--terraform-state {source}: larger than {MAX_STATE_BYTES // (1024 * 1024)} MiB; "
+            "allowed: the `terraform show -json` output of one environment's state"
+        )
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"--terraform-state {source}: is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "allowed: the `terraform show -json` output, which is UTF-8"
+        ) from None
     try:
         return parse_state(text)
     except StateError as exc:
         raise UsageError(f"--terraform-state {source}: {exc}") from None
+
+
+def check_output(output: Path) -> None:
+    """Refuse an --output that cannot be written, before any of the work is done."""
+    directory = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise UsageError(f"--output {output}: is a directory; allowed: a file path")
+    if not directory.is_dir():
+        raise UsageError(f"--output {output}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise UsageError(f"--output {output}: not writable by this user")
+
+
+def check_account(aws: AwsLookup, settings: Settings) -> ImportContext:
+    """The caller's account must be one the stack allows (``aws:allowedAccountIds``), as the
+    provider itself would insist at ``pulumi up``; otherwise every answer below is about
+    another account (an empty one says "nothing exists", which reads like a fresh start)."""
+    account, partition = aws.caller()
+    if account not in settings.allowed_account_ids:
+        raise UsageError(
+            f"the AWS credentials belong to account {account}, which stack {settings.stack!r} does not allow "
+            f"(aws:allowedAccountIds: {', '.join(settings.allowed_account_ids)}); use credentials for that account"
+        )
+    return ImportContext(partition=partition, region=aws.session.region_name, account=account)
 
 
 def check_environment(state: list[TfResource], settings: Settings, source: str) -> None:
@@ -1238,13 +1580,15 @@ def main(argv: list[str] | None = None) -> int:
             secret_keys = read_stack_file(stack_file(args.stack, args.project_dir))[2]
         except SettingsError as exc:
             raise UsageError(f"stack {args.stack!r}: " + "; ".join(str(p) for p in exc.problems)) from None
+        output: Path = args.output or Path(f"adopt-{args.stack}.json")
+        check_output(output)
         state = read_state(args.terraform_state)
         check_environment(state, settings, args.terraform_state)
-        settings, declared = evaluate_program(args.stack, args.project_dir)
         aws = AwsLookup(aws_session(region_for(args, settings)))
-        adoption = match_resources(args.stack, declared, state, aws)
+        context = check_account(aws, settings)
+        settings, declared = evaluate_program(args.stack, args.project_dir)
+        adoption = match_resources(args.stack, declared, state, aws, context)
 
-        output: Path = args.output or Path(f"adopt-{args.stack}.json")
         document_file = import_file(adoption, declared)
         output.write_text(json.dumps(document_file, indent=2) + "\n")
         document: dict[str, Any] = {
@@ -1275,6 +1619,7 @@ def main(argv: list[str] | None = None) -> int:
                 {"address": a, "type": t, "id": i, "advice": advice}
                 for a, t, i, advice in adoption.not_declared
             ],
+            "missingInAws": [m.as_dict() for m in adoption.missing],
             "problems": list(adoption.problems),
             "secretCommands": secret_commands(settings, secret_keys),
             "redisAuth": {
