@@ -893,7 +893,12 @@ def match_resources(
                 "--security-group-rule-ids <sgr-id>)",
             )
         )
-    adoption.matched.sort(key=lambda m: [d.name for d in declared].index(m.declared.name))
+    # The program registers its resources concurrently, so declaration order varies from run to
+    # run; the report is ordered by URN (component, then type, then name) so runs can be diffed.
+    adoption.matched.sort(key=lambda m: m.declared.urn)
+    adoption.absent.sort(key=lambda pair: pair[0].urn)
+    adoption.not_declared.sort()
+    adoption.missing.sort(key=lambda m: (m.address, m.id))
     return adoption
 
 
@@ -1285,7 +1290,9 @@ EXISTENCE: dict[str, Callable[[AwsLookup, str, Mapping[str, Any]], bool]] = {
 def import_file(adoption: Adoption, declared: list[Declared]) -> dict[str, Any]:
     """The bulk import document for ``pulumi import --file``."""
     components = {d.name: d for d in declared if not d.custom and d.type != PROVIDER_TYPE}
-    parents = [name for name in components if any(m.declared.parent_name == name for m in adoption.matched)]
+    parents = sorted(
+        name for name in components if any(m.declared.parent_name == name for m in adoption.matched)
+    )
     resources: list[dict[str, Any]] = [
         {"type": components[name].type, "name": name, "component": True} for name in parents
     ]
