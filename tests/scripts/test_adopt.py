@@ -23,6 +23,8 @@ from dixie_infra.names import SERVICE_PARAMETERS, ResourceNames
 from dixie_infra.offline import evaluate, stack_config
 from dixie_infra.settings import project_root
 from scripts import adopt
+from scripts.adopt import aws as adopt_aws
+from scripts.adopt import cli, compare, kinds, program, records, report, terraform
 
 DATA = Path(__file__).parent / "data"
 STATE = DATA / "terraform-armitage.json"
@@ -365,7 +367,7 @@ def account(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     PARAMETER_GROUPS.clear()
     monkeypatch.setitem(
-        adopt.EXISTENCE,
+        adopt_aws.EXISTENCE,
         "aws:elasticache/parameterGroup:ParameterGroup",
         lambda _aws, import_id, _values: import_id in PARAMETER_GROUPS,
     )
@@ -428,11 +430,11 @@ def test_every_terraform_resource_and_both_hand_made_ones_are_matched(
     assert report["notDeclared"] == []
     assert report["willBeCreated"] == []
     matched = by_name(report, "matched")
-    assert matched["image-repository"]["source"] == adopt.HAND_MADE
+    assert matched["image-repository"]["source"] == kinds.HAND_MADE
     assert matched["image-repository"]["importId"] == SVC
-    assert matched["image-lifecycle"]["source"] == adopt.HAND_MADE
+    assert matched["image-lifecycle"]["source"] == kinds.HAND_MADE
     nats = matched["network-nats-ingress"]
-    assert nats["source"] == adopt.HAND_MADE
+    assert nats["source"] == kinds.HAND_MADE
     assert nats["importId"].startswith("sgr-")
     assert code in (0, 1)
 
@@ -444,7 +446,7 @@ def test_every_import_entry_names_a_resource_the_program_declares(
     document = json.loads((tmp_path / "import.json").read_text())
     config, secret_keys = stack_config("armitage")
     config["dixie:redisAuth"] = False
-    declared = adopt.declared_resources(evaluate("armitage", config, secret_keys=secret_keys))
+    declared = program.declared_resources(evaluate("armitage", config, secret_keys=secret_keys))
     by_key = {(d.type, d.name): d for d in declared}
     components = {e["name"]: e for e in document["resources"] if e.get("component")}
     assert document["nameTable"] == {"aws": "urn:pulumi:armitage::dixie::pulumi:providers:aws::aws"}
@@ -515,7 +517,7 @@ def test_task_definition_changes_are_a_normal_new_revision(
     assert report is not None
     task = [d for d in report["differences"] if d["logicalName"] == "service-task"]
     assert task
-    assert {d["effect"] for d in task} == {adopt.Effect.REVISION}
+    assert {d["effect"] for d in task} == {records.Effect.REVISION}
 
 
 def test_nothing_in_the_split_is_replaced(
@@ -523,7 +525,7 @@ def test_nothing_in_the_split_is_replaced(
 ) -> None:
     code, _, _, report = armitage(capsys)
     assert report is not None
-    assert [d for d in report["differences"] if d["effect"] == adopt.Effect.REPLACE] == []
+    assert [d for d in report["differences"] if d["effect"] == records.Effect.REPLACE] == []
     assert code == 0
 
 
@@ -566,7 +568,7 @@ def test_the_database_password_pipeline_extracts_the_url_decoded_password() -> N
 
     url = "postgresql://dixie:p%40ss%2Fw0rd%21@db.example:5432/dixie\n"
     done = subprocess.run(
-        [sys.executable, "-c", adopt._DECODE_URL_USERINFO],
+        [sys.executable, "-c", report._DECODE_URL_USERINFO],
         input=url,
         capture_output=True,
         text=True,
@@ -576,7 +578,7 @@ def test_the_database_password_pipeline_extracts_the_url_decoded_password() -> N
 
 
 def test_terraform_state_secrets_are_dropped_while_loading() -> None:
-    from scripts._terraform import parse_state
+    from scripts.adopt.terraform import parse_state
 
     resources = parse_state(STATE.read_text())
     for resource in resources:
@@ -609,7 +611,7 @@ def test_a_resource_renamed_in_the_program_is_reported_as_a_replacement(
             "property": "name",
             "current": f"{SVC}-redis7",
             "program": f"{SVC}-redis71",
-            "effect": adopt.Effect.REPLACE,
+            "effect": records.Effect.REPLACE,
         }
     ]
     assert "redis-params" in report["verdict"]
@@ -828,15 +830,15 @@ def test_terraform_address_hints_name_resources_the_program_declares() -> None:
     config, secret_keys = stack_config("armitage")
     config["dixie:alarmEmail"] = "ops@example.com"
     declared = {
-        d.name: d for d in adopt.declared_resources(evaluate("armitage", config, secret_keys=secret_keys))
+        d.name: d for d in program.declared_resources(evaluate("armitage", config, secret_keys=secret_keys))
     }
-    for address, logical in adopt.TERRAFORM_ADDRESSES.items():
-        kind = adopt.KIND_BY_TF[address.split(".")[0]]
+    for address, logical in kinds.TERRAFORM_ADDRESSES.items():
+        kind = kinds.KIND_BY_TF[address.split(".")[0]]
         assert declared[logical].type == kind.pulumi_type, address
 
 
 def test_every_parameter_of_the_program_is_in_the_split() -> None:
-    hinted = {v for v in adopt.TERRAFORM_ADDRESSES.values() if v.startswith("parameters-")}
+    hinted = {v for v in kinds.TERRAFORM_ADDRESSES.values() if v.startswith("parameters-")}
     assert hinted == {f"parameters-{k.lower().replace('_', '-')}" for k in SERVICE_PARAMETERS}
 
 
@@ -849,7 +851,7 @@ def test_a_string_parameter_value_the_program_changes_is_reported(
     # SSM holds the NATS task IP from the sprint; the stack config names the service DNS name.
     assert values["parameters-nats-url"]["current"] == "nats://10.0.12.41:4222"
     assert values["parameters-nats-url"]["program"] == "tls://nats.arrakis-staging.local:4222"
-    assert values["parameters-nats-url"]["effect"] == adopt.Effect.UPDATE
+    assert values["parameters-nats-url"]["effect"] == records.Effect.UPDATE
     assert set(values) == {"parameters-nats-url"}
 
 
@@ -888,7 +890,7 @@ def test_a_program_that_passes_the_cluster_name_replaces_the_imported_service(
         "property": "cluster",
         "current": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/arrakis-staging-cluster",
         "program": "arrakis-staging-cluster",
-        "effect": adopt.Effect.REPLACE,
+        "effect": records.Effect.REPLACE,
     }
     assert "service-service" in report["verdict"]
 
@@ -898,10 +900,12 @@ def test_a_program_that_passes_the_cluster_name_replaces_the_imported_service(
     ["arrakis-staging-cluster", "arn:aws:ecs:us-east-1:891376933289:cluster/arrakis-staging-cluster"],
 )
 def test_an_imported_service_holds_the_cluster_arn_of_the_importing_account(recorded: str) -> None:
-    kind = adopt.KIND_BY_PULUMI["aws:ecs/service:Service"]
-    resource = adopt.TfResource("aws_ecs_service.dixie", kind.tf_type, "dixie", "aws", {"cluster": recorded})
-    context = adopt.ImportContext(partition="aws", region="us-east-1", account="891376933289")
-    after = adopt.after_import(kind, resource, context)
+    kind = kinds.KIND_BY_PULUMI["aws:ecs/service:Service"]
+    resource = terraform.TfResource(
+        "aws_ecs_service.dixie", kind.tf_type, "dixie", "aws", {"cluster": recorded}
+    )
+    context = kinds.ImportContext(partition="aws", region="us-east-1", account="891376933289")
+    after = compare.after_import(kind, resource, context)
     assert after["cluster"] == "arn:aws:ecs:us-east-1:891376933289:cluster/arrakis-staging-cluster"
 
 
@@ -1124,7 +1128,7 @@ FORCE_NEW: list[tuple[str, str, str, Any, Any, str]] = [
 
 
 def declared(pulumi_type: str, plain: dict[str, Any]) -> Any:
-    return adopt.Declared(
+    return program.Declared(
         type=pulumi_type,
         name="x",
         urn="urn:x",
@@ -1148,23 +1152,23 @@ def declared(pulumi_type: str, plain: dict[str, Any]) -> Any:
 def test_a_change_of_a_force_new_property_is_reported_as_replace(
     pulumi_type: str, prop: str, attribute: str, program: Any, current: Any, evidence: str
 ) -> None:
-    kind = adopt.KIND_BY_PULUMI[pulumi_type]
-    match = adopt.Match(declared(pulumi_type, {prop: program}), "tf", "id", {attribute: current}, kind)
-    (difference,) = adopt.differences(match, {})
-    assert (difference.property, difference.effect) == (prop, adopt.Effect.REPLACE), evidence
+    kind = kinds.KIND_BY_PULUMI[pulumi_type]
+    match = records.Match(declared(pulumi_type, {prop: program}), "tf", "id", {attribute: current}, kind)
+    (difference,) = compare.differences(match, {})
+    assert (difference.property, difference.effect) == (prop, records.Effect.REPLACE), evidence
 
 
 def test_every_force_new_entry_has_its_test() -> None:
     tested = {(t, p) for t, p, *_ in FORCE_NEW}
-    listed = {(k.pulumi_type, p) for k in adopt.KINDS for p in k.replace}
+    listed = {(k.pulumi_type, p) for k in kinds.KINDS for p in k.replace}
     assert listed == tested
 
 
 def test_a_changed_task_definition_is_a_new_revision_never_a_replacement() -> None:
-    kind = adopt.KIND_BY_PULUMI["aws:ecs/taskDefinition:TaskDefinition"]
-    match = adopt.Match(declared(kind.pulumi_type, {"cpu": "512"}), "tf", "id", {"cpu": "256"}, kind)
-    (difference,) = adopt.differences(match, {})
-    assert difference.effect == adopt.Effect.REVISION
+    kind = kinds.KIND_BY_PULUMI["aws:ecs/taskDefinition:TaskDefinition"]
+    match = records.Match(declared(kind.pulumi_type, {"cpu": "512"}), "tf", "id", {"cpu": "256"}, kind)
+    (difference,) = compare.differences(match, {})
+    assert difference.effect == records.Effect.REVISION
 
 
 # --- the account, and what AWS no longer has ------------------------------------------------------
@@ -1195,7 +1199,7 @@ def test_an_empty_account_lists_every_recorded_resource_once_as_missing(
     recorded = {
         r["address"]
         for r in state_resources(load_state())
-        if r["mode"] == "managed" and r["type"] in adopt.KIND_BY_TF
+        if r["mode"] == "managed" and r["type"] in kinds.KIND_BY_TF
     }
     assert recorded <= set(missing)
     rules = [m for m in report["missingInAws"] if m["type"] == "security group rule"]
@@ -1208,7 +1212,7 @@ def test_an_empty_account_lists_every_recorded_resource_once_as_missing(
     assert not created & {m["logicalName"] for m in report["missingInAws"]}
     # The hand-made repository is not recorded by terraform, but its task definition pulls from it.
     (repository,) = [m for m in report["missingInAws"] if m["logicalName"] == "image-repository"]
-    assert repository["address"] == f"{adopt.HAND_MADE}, pulled by aws_ecs_task_definition.dixie"
+    assert repository["address"] == f"{kinds.HAND_MADE}, pulled by aws_ecs_task_definition.dixie"
     assert "image-repository" not in created
 
 
@@ -1271,7 +1275,7 @@ def test_the_parameter_group_lookup_asks_elasticache(response: dict[str, Any] | 
     session = boto3.session.Session(
         region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
     )
-    lookup = adopt.AwsLookup(session)
+    lookup = adopt_aws.AwsLookup(session)
     client = lookup.client("elasticache")
     with Stubber(client) as stub:
         params = {"CacheParameterGroupName": "dixie-armitage-redis7"}
@@ -1294,8 +1298,8 @@ def test_an_output_directory_that_does_not_exist_is_refused_before_the_work(
     def never(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError("the program was evaluated before --output was checked")
 
-    monkeypatch.setattr(adopt, "evaluate_program", never)
-    monkeypatch.setattr(adopt, "read_state", never)
+    monkeypatch.setattr(cli, "evaluate_program", never)
+    monkeypatch.setattr(cli, "read_state", never)
     target = tmp_path / "no-such-dir" / "import.json"
     code = adopt.main(["--stack", "armitage", "--terraform-state", str(STATE), "--output", str(target)])
     _, err = capsys.readouterr()
@@ -1313,7 +1317,7 @@ def test_a_state_larger_than_the_bound_is_refused(
 ) -> None:
     import io
 
-    monkeypatch.setattr(adopt, "MAX_STATE_BYTES", 1024)
+    monkeypatch.setattr(cli, "MAX_STATE_BYTES", 1024)
     big = STATE.read_bytes()
     assert len(big) > 1024
     if from_stdin:
@@ -1436,3 +1440,20 @@ def test_resources_the_program_adds_are_reported_as_will_be_created(
     assert code == 0
     document = json.loads((tmp_path / "import.json").read_text())
     assert not expected & {e["name"] for e in document["resources"]}
+
+
+def test_one_run_reads_the_stack_file_once(
+    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Path] = []
+    read_text = Path.read_text
+
+    def counting(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self.name == "Pulumi.armitage.yaml":
+            reads.append(self)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    code, _, _, report = armitage(capsys)
+    assert report is not None and code == 0
+    assert len(reads) == 1
