@@ -71,6 +71,10 @@ class Kind:
     revisioned: bool = False
 
 
+#: ``replace`` lists follow terraform-provider-aws's schemas (``ForceNew: true``, or a
+#: ``customdiff.ForceNewIf`` that applies here); tests/scripts/test_adopt.py keeps one test per
+#: entry, naming the provider file. Read in the source for this revision: ecs/service.go and
+#: elasticache/replication_group.go (see the comments on those rows).
 KINDS: tuple[Kind, ...] = (
     Kind(
         "aws_ecr_repository",
@@ -119,6 +123,12 @@ KINDS: tuple[Kind, ...] = (
         "aws:elasticache/replicationGroup:ReplicationGroup",
         _get("replication_group_id"),
         _get("replication_group_id"),
+        # elasticache/replication_group.go: replication_group_id, at_rest_encryption_enabled,
+        # subnet_group_name, port and kms_key_id are ForceNew; engine is ForceNewIf unless the
+        # change is redis -> valkey (customizeDiffEngineForceNewOnDowngrade);
+        # transit_encryption_enabled is ForceNewIf engine_version_actual < 7.0.5 only (7.1 here,
+        # so an update), and an engine_version downgrade is ForceNew (not modelled: the program
+        # never lowers it).
         replace=(
             "replicationGroupId",
             "atRestEncryptionEnabled",
@@ -226,6 +236,8 @@ KINDS: tuple[Kind, ...] = (
         "aws:ecs/service:Service",
         _get("name"),
         lambda v: f"{_last_segment(v.get('cluster'))}/{v.get('name')}",
+        # ecs/service.go: name, cluster, launch_type, scheduling_strategy and iam_role are
+        # ForceNew (deployment_controller.type too; the program does not set it).
         replace=("name", "cluster", "launchType", "schedulingStrategy", "iamRole"),
         compare=(
             "desiredCount",

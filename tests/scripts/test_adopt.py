@@ -860,7 +860,7 @@ def test_the_docs_show_the_secret_commands_the_tool_prints(
 ) -> None:
     _, _, _, report = armitage(capsys)
     assert report is not None
-    docs = (project_root() / "README.md").read_text()
+    docs = (project_root() / "docs" / "adopt.md").read_text()
     for item in report["secretCommands"]:
         assert item["command"] in docs
 
