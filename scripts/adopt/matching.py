@@ -151,11 +151,12 @@ def match_resources(
     # 4. security group rules.
     tf_rules = state_rules(state)
     in_aws = _match_rules(adoption, program, tf_rules, table, aws, taken)
+    by_rule_key = {k: n for n, k in reversed(_program_rule_keys(program, table).items())}
     for rule in tf_rules:
         if rule.key in in_aws:
             continue
         # A program rule with this key is not "will be created": it is reported here, once.
-        twin = next((n for n, k in _program_rule_keys(program, table).items() if k == rule.key), None)
+        twin = by_rule_key.get(rule.key)
         if twin is not None:
             taken.add(twin)
         adoption.missing.append(Missing(rule.address, "security group rule", rule.key.describe(), twin))
