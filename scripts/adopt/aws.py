@@ -11,8 +11,6 @@ from scripts._aws import get_parameter
 from scripts.adopt.program import Declared
 from scripts.adopt.terraform import RuleKey, rule_key, vpc_rule_peer
 
-# --- AWS lookups (hand-made resources and security group rule ids) ------------------------------
-
 
 class AwsLookup:
     """What the state cannot say, asked of AWS: hand-made resources and ``sgr-`` rule ids."""

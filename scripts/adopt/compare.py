@@ -11,8 +11,6 @@ from scripts.adopt.kinds import IMPORT_NORMALISATIONS, MAP_PROPERTIES, ImportCon
 from scripts.adopt.records import Difference, Effect, Match
 from scripts.adopt.terraform import TfResource
 
-# --- comparing values ---------------------------------------------------------------------------
-
 
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -23,8 +23,6 @@ from scripts.adopt.program import Declared
 from scripts.adopt.records import Adoption, Difference, Effect, Match, Missing
 from scripts.adopt.terraform import RuleKey, TfResource, TfRule, rule_key, state_rules, vpc_rule_peer
 
-# --- matching -----------------------------------------------------------------------------------
-
 
 def match_resources(
     stack: str,
@@ -174,7 +172,7 @@ def match_resources(
         if d.name not in taken:
             note = "will be created"
             if d.type in RULE_TYPES:
-                note = _rule_absent_note(d, table, tf_rules)
+                note = _rule_absent_note(d, table)
             adoption.absent.append((d, note))
 
     for resource in state:
@@ -291,7 +289,7 @@ def _string_parameter_difference(declared: Declared, aws: AwsLookup) -> list[Dif
     return [Difference(declared.name, "value", show(current), show(program), Effect.UPDATE)]
 
 
-def _rule_absent_note(declared: Declared, table: Mapping[str, str], tf_rules: list[TfRule]) -> str:
+def _rule_absent_note(declared: Declared, table: Mapping[str, str]) -> str:
     return f"will be created ({program_rule_key(declared, table).describe()})"
 
 

@@ -10,8 +10,6 @@ from dixie_infra.settings import PROJECT
 from scripts._cli import UsageError, progress
 from scripts.adopt.kinds import STACK_TYPE
 
-# --- the program's side -------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Declared:

@@ -16,9 +16,6 @@ class Effect:
     REVISION = "new revision (normal)"
 
 
-# --- the report's records -----------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Difference:
     logical_name: str

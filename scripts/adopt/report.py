@@ -27,9 +27,6 @@ _DECODE_URL_USERINFO = (
 )
 
 
-# --- outputs ------------------------------------------------------------------------------------
-
-
 def import_file(adoption: Adoption, declared: list[Declared]) -> dict[str, Any]:
     """The bulk import document for ``pulumi import --file``."""
     components = {d.name: d for d in declared if not d.custom and d.type != PROVIDER_TYPE}
