@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dixie_infra.redaction import shorten
 from dixie_infra.settings import (
     Settings,
     SettingsError,
@@ -140,7 +141,9 @@ def check_environment(state: list[TfResource], settings: Settings, source: str) 
     if others:
         env, addresses = next(iter(sorted(others.items())))
         raise UsageError(
-            f"--terraform-state {source} belongs to environment {env!r} ({addresses[0]} and "
+            # Both come from the state: bounded, and repr() shows control characters as escapes.
+            f"--terraform-state {source} belongs to environment {shorten(repr(env))} "
+            f"({shorten(repr(addresses[0]))} and "
             f"{len(addresses) - 1} more say so), not to stack {settings.stack!r} ({expected}); "
             f"export the state of workspace {expected} (terraform workspace select {expected})"
         )

@@ -1457,3 +1457,21 @@ def test_one_run_reads_the_stack_file_once(
     code, _, _, report = armitage(capsys)
     assert report is not None and code == 0
     assert len(reads) == 1
+
+
+def test_a_hostile_environment_tag_is_echoed_bounded_and_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = load_state()
+    hostile = "\x1b[2J" + "x" * 10_000
+    for resource in state_resources(doc):
+        for key in ("tags", "tags_all"):
+            if isinstance(resource["values"].get(key), dict) and "Environment" in resource["values"][key]:
+                resource["values"][key]["Environment"] = hostile
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(doc))
+    code, out, err, _ = run_adopt(capsys, tmp_path, "--stack", "armitage", "--terraform-state", str(path))
+    assert code == 2
+    assert "belongs to environment '\\x1b[2Jxxx" in err
+    assert "\x1b" not in err and len(err) < 600
+    assert err.count("\n") == 1 and out == ""
