@@ -1,7 +1,8 @@
 """Composes the components of one Dixie deployment and defines the stack outputs contract.
 
 Creates: an explicit AWS provider (region, the allowed account ids, the default tags), then the
-seven components of DESIGN §4 wired together. Requires: validated :class:`Settings`.
+eight components wired together (image, network, Redis, parameters, route, data volume,
+service, alarms). Requires: validated :class:`Settings`.
 
 The outputs are the contract the Finn stack and the post-deploy tools consume: flat, camelCase,
 never secret. Renaming one is a breaking change for Finn.
@@ -16,6 +17,7 @@ import pulumi_aws as aws
 
 from dixie_infra import names
 from dixie_infra.components.alarms import Alarms, AlarmsArgs
+from dixie_infra.components.data import DataVolume, DataVolumeArgs
 from dixie_infra.components.image import ImageRepository, ImageRepositoryArgs
 from dixie_infra.components.network import ServiceNetwork, ServiceNetworkArgs
 from dixie_infra.components.parameters import ServiceParameters, ServiceParametersArgs
@@ -62,6 +64,7 @@ class Deployment:
     redis: RedisCache
     parameters: ServiceParameters
     route: AlbRoute
+    data: DataVolume
     service: FargateService
     alarms: Alarms
 
@@ -106,8 +109,8 @@ def build(settings: Settings) -> Deployment:
     cluster_arn = pulumi.Output.all(partition, caller.account_id).apply(
         lambda v: names.ecs_cluster_arn(v[0], settings.region, v[1], settings.cluster)
     )
-    ssm_prefix_arn = pulumi.Output.concat(
-        "arn:", partition, ":ssm:", settings.region, ":", caller.account_id, ":parameter", settings.ssm_prefix
+    service_arn = pulumi.Output.all(partition, caller.account_id).apply(
+        lambda v: names.ecs_service_arn(v[0], settings.region, v[1], settings.cluster, n.ecs_service)
     )
 
     db = settings.database
@@ -186,6 +189,19 @@ def build(settings: Settings) -> Deployment:
         ),
         opts=with_provider,
     )
+    # Built beside Redis, not after it: the volume waits for nothing but the service SG.
+    data = DataVolume(
+        "data",
+        DataVolumeArgs(
+            file_system_name=n.data_file_system,
+            security_group_name=n.data_security_group,
+            access_point_name=n.data_access_point,
+            vpc_id=settings.vpc_id,
+            subnet_ids=settings.private_subnet_ids,
+            service_security_group_id=network.security_group_id,
+        ),
+        opts=with_provider,
+    )
     service = FargateService(
         "service",
         FargateServiceArgs(
@@ -201,11 +217,21 @@ def build(settings: Settings) -> Deployment:
             memory=settings.task.memory,
             desired_count=settings.desired_count,
             parameter_arns=parameters.arns,
-            ssm_prefix_arn=ssm_prefix_arn,
             config_revision=parameters.revision,
+            account_id=caller.account_id,
+            data_file_system_id=data.file_system.id,
+            data_file_system_arn=data.file_system.arn,
+            data_access_point_id=data.access_point.id,
+            data_access_point_arn=data.access_point.arn,
             # ECS refuses a target group that is not yet attached to a load balancer, and the
-            # tasks need egress, Redis and NATS in place before their first health check.
-            depends_on=(route.listener_rule, *network.egress, network.nats_ingress, redis.service_egress),
+            # tasks need egress, Redis, NATS and a mountable data volume before they start.
+            depends_on=(
+                route.listener_rule,
+                *network.egress,
+                network.nats_ingress,
+                redis.service_egress,
+                *data.ready,
+            ),
         ),
         opts=with_provider,
     )
@@ -215,13 +241,18 @@ def build(settings: Settings) -> Deployment:
             names=n,
             metric_namespace=settings.metric_namespace,
             cluster_name=settings.cluster,
-            service_name=service.service.name,
+            service_name=n.ecs_service,
+            service_arn=service_arn,
             target_group_arn_suffix=route.target_group.arn_suffix,
             load_balancer_arn_suffix=settings.alb.arn_suffix,
-            redis_replication_group_id=redis.replication_group.replication_group_id,
+            redis_node_ids=n.redis_nodes(settings.redis.num_nodes),
             log_group_name=service.log_group.name,
             alarm_email=settings.alarm_email,
+            region=settings.region,
+            account_id=caller.account_id,
+            partition=partition,
+            parked=settings.desired_count == 0,
         ),
         opts=with_provider,
     )
-    return Deployment(settings, provider, image, network, redis, parameters, route, service, alarms)
+    return Deployment(settings, provider, image, network, redis, parameters, route, data, service, alarms)

@@ -221,6 +221,10 @@ class ResourceNames:
         """EventBridge rule routing a failed ECS deployment of the service to the alarm topic."""
         return f"{self.service}-deployment-failed"
 
+    def redis_nodes(self, count: int) -> tuple[str, ...]:
+        """The replication group's member clusters: ElastiCache numbers them ``<group>-001`` ..."""
+        return tuple(f"{self.redis_replication_group}-{index:03d}" for index in range(1, count + 1))
+
     @property
     def alarm_topic(self) -> str:
         return f"{self.service}-alarms"

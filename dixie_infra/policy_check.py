@@ -8,6 +8,11 @@ in pulumi-policy's unknown-checking proxy, as at runtime, so a policy that reads
 wrong way fails here too. A policy that meets an unknown value reports an advisory "can't run
 during preview" finding, as the analyzer does.
 
+Per-policy configuration is the CLI's ``--policy-pack-config`` file, read by
+:func:`load_pack_config`; ``make plan`` passes the same file through the environment variable
+``DIXIE_POLICY_CONFIG`` (see docs/policy.md), so the offline plan and ``pulumi up`` judge a stack
+by the same settings.
+
 The pack is loaded from ``policy/dixie_policies`` under its plain name ``dixie_policies``, the name
 the CLI imports it by; ``policy/__main__.py`` is never imported (constructing ``PolicyPack`` starts
 a server and blocks).
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -54,6 +61,24 @@ PACKAGE = "dixie_policies"
 PACK_DEFAULT_LEVEL = EnforcementLevel.MANDATORY
 LEVEL_ORDER = ("mandatory", "advisory")
 DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
+#: The ``--policy-pack-config`` file ``make plan`` applies, as ``make up POLICY_CONFIG=...`` does.
+POLICY_CONFIG_ENV = "DIXIE_POLICY_CONFIG"
+LEVELS = {level.value: level for level in EnforcementLevel}
+#: The key the CLI reads as every policy's level.
+ALL_POLICIES = "all"
+MAX_CONFIG_BYTES = 64 * 1024
+
+
+class PolicyConfigError(ValueError):
+    """A policy-pack config file that the CLI would refuse too; the message is one line."""
+
+
+@dataclass(frozen=True)
+class PackConfig:
+    """What a ``--policy-pack-config`` file says: per-policy properties and level overrides."""
+
+    properties: dict[str, dict[str, Any]]
+    levels: dict[str, EnforcementLevel]
 
 
 @dataclass(frozen=True)
@@ -160,8 +185,89 @@ def stack_resources(resources: Sequence[Resource]) -> list[PolicyResource]:
     return list(built.values())
 
 
-def _level(policy: Policy) -> EnforcementLevel:
-    level = policy.enforcement_level or PACK_DEFAULT_LEVEL
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise PolicyConfigError(f"key {duplicates[0]!r} appears more than once")
+    return dict(pairs)
+
+
+def _level_value(value: Any, where: str) -> EnforcementLevel:
+    if not isinstance(value, str) or value not in LEVELS:
+        raise PolicyConfigError(f"{where} must be one of {', '.join(LEVELS)}")
+    return LEVELS[value]
+
+
+def parse_pack_config(text: str, policies: Sequence[Policy] | None = None) -> PackConfig:
+    """A ``--policy-pack-config`` document: ``{"all": level, "<policy>": level | {"enforcementLevel":
+    level, <property>: value, ...}}``. Unknown policies and properties are refused, as the CLI
+    refuses properties outside a policy's schema."""
+    known = {p.name: p for p in (all_policies() if policies is None else policies)}
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        # Position only: the parser's message may quote the text.
+        raise PolicyConfigError(f"is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(document, dict):
+        raise PolicyConfigError("must be a JSON object keyed by policy name")
+    properties: dict[str, dict[str, Any]] = {}
+    levels: dict[str, EnforcementLevel] = {}
+    for name, entry in document.items():
+        if name == ALL_POLICIES:
+            levels[ALL_POLICIES] = _level_value(entry, f"{name!r}")
+            continue
+        if name not in known:
+            raise PolicyConfigError(f"names no policy of the pack: {name!r}")
+        if isinstance(entry, str):
+            levels[name] = _level_value(entry, f"{name!r}")
+            continue
+        if not isinstance(entry, dict):
+            raise PolicyConfigError(f"{name!r} must be an enforcement level or an object")
+        entry = dict(entry)
+        if "enforcementLevel" in entry:
+            levels[name] = _level_value(entry.pop("enforcementLevel"), f"{name}.enforcementLevel")
+        schema = known[name].config_schema
+        allowed = set(schema.properties) if schema else set()
+        unknown = sorted(set(entry) - allowed)
+        if unknown:
+            choices = ", ".join(sorted(allowed)) or "none"
+            raise PolicyConfigError(f"{name}.{unknown[0]} is not a setting of {name} (settings: {choices})")
+        properties[name] = entry
+    return PackConfig(properties, levels)
+
+
+def load_pack_config(path: Path, policies: Sequence[Policy] | None = None) -> PackConfig:
+    """The config file at ``path``; :class:`PolicyConfigError` names the file and the problem."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise PolicyConfigError(f"policy config {path}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise PolicyConfigError(f"policy config {path}: larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        return parse_pack_config(raw.decode("utf-8"), policies)
+    except UnicodeDecodeError:
+        raise PolicyConfigError(f"policy config {path}: is not UTF-8") from None
+    except PolicyConfigError as exc:
+        raise PolicyConfigError(f"policy config {path}: {exc}") from None
+
+
+def config_from_environment(environ: Mapping[str, str] | None = None) -> PackConfig | None:
+    """The file named by ``DIXIE_POLICY_CONFIG`` (unset or empty: none)."""
+    value = (os.environ if environ is None else environ).get(POLICY_CONFIG_ENV, "")
+    if not value.strip():
+        return None
+    return load_pack_config(Path(value))
+
+
+def _level(policy: Policy, levels: Mapping[str, EnforcementLevel] | None = None) -> EnforcementLevel:
+    # The CLI's order: the policy's own entry in the config, then "all", then the policy, then the pack.
+    levels = levels or {}
+    level = (
+        levels.get(policy.name) or levels.get(ALL_POLICIES) or policy.enforcement_level or PACK_DEFAULT_LEVEL
+    )
     # A remediating policy that still reports is reported as mandatory, as the analyzer does.
     return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
 
@@ -180,8 +286,9 @@ def _call(
     validate: Callable[[Callable[..., None]], Any],
     subject: Resource | None,
     by_urn: Mapping[str, Resource],
+    levels: Mapping[str, EnforcementLevel] | None = None,
 ) -> list[Finding]:
-    level = _level(policy).value
+    level = _level(policy, levels).value
     findings: list[Finding] = []
 
     def report(message: str, urn: str | None = None) -> None:
@@ -220,14 +327,16 @@ def check_resources(
     *,
     policies: Sequence[Policy] | None = None,
     config: Mapping[str, Mapping[str, Any]] | None = None,
+    levels: Mapping[str, EnforcementLevel] | None = None,
 ) -> list[Finding]:
-    """Every policy (default: the whole pack) over ``resources``; ``config`` is per policy name."""
+    """Every policy (default: the whole pack) over ``resources``; ``config`` is per policy name,
+    ``levels`` overrides enforcement levels as a config file does (``all`` for every policy)."""
     policies = all_policies() if policies is None else list(policies)
     config = config or {}
     by_urn = {r.urn: r for r in resources}
     findings: list[Finding] = []
     for policy in policies:
-        if _level(policy) == EnforcementLevel.DISABLED:
+        if _level(policy, levels) == EnforcementLevel.DISABLED:
             continue
         policy_config = config.get(policy.name)
         if isinstance(policy, ResourceValidationPolicy):
@@ -243,15 +352,22 @@ def check_resources(
                     _provider(resource, by_urn),
                     policy_config,
                 )
-                findings += _call(policy, partial(policy.validate, args), resource, by_urn)
+                findings += _call(policy, partial(policy.validate, args), resource, by_urn, levels)
         elif isinstance(policy, StackValidationPolicy):
             stack_args = StackValidationArgs(stack_resources(resources), policy_config)
-            findings += _call(policy, partial(policy.validate, stack_args), None, by_urn)
+            findings += _call(policy, partial(policy.validate, stack_args), None, by_urn, levels)
     return findings
 
 
-def check_policies(evaluation: Evaluation, **kwargs: Any) -> list[Finding]:
-    """The pack's findings on every resource the offline run registered."""
+def check_policies(
+    evaluation: Evaluation, *, pack_config: PackConfig | None = None, **kwargs: Any
+) -> list[Finding]:
+    """The pack's findings on every resource the offline run registered, under ``pack_config`` or
+    else the file ``DIXIE_POLICY_CONFIG`` names (:class:`PolicyConfigError` if it is bad)."""
+    if pack_config is None and "config" not in kwargs and "levels" not in kwargs:
+        pack_config = config_from_environment()
+    if pack_config is not None:
+        kwargs = {"config": pack_config.properties, "levels": pack_config.levels, **kwargs}
     return check_resources(evaluation.resources, **kwargs)
 
 
@@ -286,12 +402,18 @@ def render_findings(findings: Sequence[Finding], console: Console) -> None:
 
 
 __all__ = [
+    "POLICY_CONFIG_ENV",
     "Finding",
+    "PackConfig",
+    "PolicyConfigError",
     "all_policies",
     "check_policies",
     "check_resources",
+    "config_from_environment",
     "has_mandatory",
+    "load_pack_config",
     "load_policies",
+    "parse_pack_config",
     "render_findings",
     "stack_resources",
 ]

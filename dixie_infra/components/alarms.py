@@ -1,24 +1,51 @@
-"""Alarms: the SNS topic ``<svc>-alarms``, seven CloudWatch alarms and two log metric filters.
+"""Alarms: the topic ``<svc>-alarms`` and everything that should reach it.
 
-Creates: the topic (+ an email subscription when ``alarmEmail`` is set); alarms for desired-count
-drift (more than one task means two writers), CPU and memory above 80 %, no healthy target, p95
-response time above 5 s, Redis memory above 70 % (noeviction refuses writes when full) and an
-open Finn circuit; metric filters on the service's log group turning ``circuit_state = "open"``
-and unauthenticated denials into metrics. Every alarm notifies the topic on ALARM and on OK.
+Creates: the SNS topic (+ an email subscription when ``alarmEmail`` is set) and its policy
+(CloudWatch may publish for this account's ``<svc>-*`` alarms, EventBridge for the one rule
+below, nobody else); seven CloudWatch alarms, each notifying the topic on ALARM and on OK; two
+log metric filters; an EventBridge rule ``<svc>-deployment-failed`` that routes ECS's
+``SERVICE_DEPLOYMENT_FAILED`` for this service to the topic (a circuit-breaker rollback leaves
+``pulumi up`` green and the old task running: without the rule nobody hears of it).
 
-Requires: cluster and service names, the target group's and ALB's ARN suffixes, the Redis
-replication group id, the log group name.
+Every dimension comes from a known name, never from the ECS service's or the Redis group's
+outputs: an alarm that waits for the service to reach steady state is never created when the
+rollout fails, and one that waits for Redis is created 10-15 minutes late.
+
+- ``desired-count-drift``: more than one *running* task means two writers. RunningTaskCount
+  exists only in ``ECS/ContainerInsights`` and only while Container Insights is on for the cluster
+  (another team's); missing data is therefore never OK: the alarm goes INSUFFICIENT_DATA and
+  says so on the topic (``verify_deploy --phase preflight`` reports the cluster's setting).
+- ``unhealthy-hosts``: no healthy target for longer than a routine stop-before-start deploy can
+  cause (window from :mod:`dixie_infra.timing`); its actions are off while the service is parked
+  at ``desiredCount: 0``, when no target is the intended state.
+- ``redis-memory-high``: ElastiCache publishes memory per node (``CacheClusterId`` = ``<group>-001``
+  ...), so the alarm takes the highest node.
+
+Requires: names, the cluster and service names, the service's ARN (built from names), the
+target group's and ALB's ARN suffixes, the Redis node ids, the log group's name, the account.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from dixie_infra import timing
 from dixie_infra.components import TYPE_PREFIX, child
 from dixie_infra.names import ResourceNames
+
+CONTAINER_INSIGHTS = "ECS/ContainerInsights"
+#: What the request logger prints for every request (loa-dixie app/src/middleware/logger.ts: one
+#: JSON line with status and path, wrapped around the allowlist gate in server.ts). The
+#: allowlist's own audit entries stay in memory and reach stdout only on overflow
+#: (middleware/allowlist.ts, 5,000 at a time after 10,000), so they are no signal.
+DENIED_PATTERN = '{ ($.status = 401 || $.status = 403) && $.path = "/api/*" }'
+#: finn-client.ts logs every breaker transition with circuit_state = the new state.
+CIRCUIT_OPEN_PATTERN = '{ $.circuit_state = "open" }'
+DEPLOYMENT_FAILED = "SERVICE_DEPLOYMENT_FAILED"
 
 
 @dataclass(frozen=True)
@@ -26,12 +53,19 @@ class AlarmsArgs:
     names: ResourceNames
     metric_namespace: str
     cluster_name: str
-    service_name: pulumi.Input[str]
+    service_name: str
+    #: ``arn:...:service/<cluster>/<service>``, the form ECS puts in its events' ``resources``.
+    service_arn: pulumi.Input[str]
     target_group_arn_suffix: pulumi.Input[str]
     load_balancer_arn_suffix: str
-    redis_replication_group_id: pulumi.Input[str]
+    redis_node_ids: tuple[str, ...]
     log_group_name: pulumi.Input[str]
     alarm_email: str | None
+    region: str
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    #: The service runs no task on purpose (desiredCount 0).
+    parked: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,14 +78,168 @@ class AlarmSpec:
     threshold: float
     period: int
     evaluation_periods: int
+    dimensions: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     statistic: str | None = None
     extended_statistic: str | None = None
     treat_missing_data: str = "notBreaching"
+    notify_insufficient_data: bool = False
+    actions_enabled: bool = True
+
+
+def deployment_failed_pattern(service_arn: str) -> str:
+    """The event pattern for a failed deployment of exactly this service (ECS developer guide,
+    "Amazon ECS service deployment state change events": resources holds the service ARN)."""
+    return json.dumps(
+        {
+            "source": ["aws.ecs"],
+            "detail-type": ["ECS Deployment State Change"],
+            "resources": [service_arn],
+            "detail": {"eventName": [DEPLOYMENT_FAILED]},
+        },
+        sort_keys=True,
+    )
+
+
+def topic_policy(
+    topic_arn: pulumi.Input[str],
+    alarm_arn_pattern: pulumi.Input[str],
+    rule_arn: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+) -> dict[str, object]:
+    """Who may publish: CloudWatch for our alarms, EventBridge for our rule, with the
+    confused-deputy conditions AWS documents for service principals (aws:SourceAccount,
+    aws:SourceArn). A topic policy replaces SNS's default one, so CloudWatch needs its statement
+    here or the alarms go silent."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CloudWatchAlarms",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": alarm_arn_pattern},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+            {
+                "Sid": "FailedDeployments",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            },
+        ],
+    }
+
+
+def alarm_specs(args: AlarmsArgs) -> list[AlarmSpec]:
+    ecs: dict[str, pulumi.Input[str]] = {"ClusterName": args.cluster_name, "ServiceName": args.service_name}
+    alb: dict[str, pulumi.Input[str]] = {
+        "TargetGroup": args.target_group_arn_suffix,
+        "LoadBalancer": args.load_balancer_arn_suffix,
+    }
+    return [
+        AlarmSpec(
+            "desired-count-drift",
+            "More than one Dixie task running: two writers corrupt the write-ahead log. "
+            "INSUFFICIENT_DATA means Container Insights is off for the cluster and nobody is watching.",
+            CONTAINER_INSIGHTS,
+            "RunningTaskCount",
+            "GreaterThanThreshold",
+            1,
+            60,
+            1,
+            ecs,
+            statistic="Maximum",
+            treat_missing_data="missing",
+            notify_insufficient_data=True,
+        ),
+        AlarmSpec(
+            "cpu-high",
+            "Dixie CPU above 80%",
+            "AWS/ECS",
+            "CPUUtilization",
+            "GreaterThanThreshold",
+            80,
+            300,
+            3,
+            ecs,
+            statistic="Average",
+        ),
+        AlarmSpec(
+            "memory-high",
+            "Dixie memory above 80%",
+            "AWS/ECS",
+            "MemoryUtilization",
+            "GreaterThanThreshold",
+            80,
+            300,
+            3,
+            ecs,
+            statistic="Average",
+        ),
+        # No data from the target group means no healthy host at all. The window outlasts a
+        # tolerated deploy outage (twice the modelled one) in every alignment of the one-minute
+        # buckets, so only an outage longer than any routine deploy fills it.
+        AlarmSpec(
+            "unhealthy-hosts",
+            "No healthy Dixie target behind the ALB for longer than a deploy takes",
+            "AWS/ApplicationELB",
+            "HealthyHostCount",
+            "LessThanThreshold",
+            1,
+            timing.UNHEALTHY_HOSTS_PERIOD,
+            timing.UNHEALTHY_HOSTS_EVALUATION_PERIODS,
+            alb,
+            statistic="Minimum",
+            treat_missing_data="breaching",
+            actions_enabled=not args.parked,
+        ),
+        AlarmSpec(
+            "finn-latency-p95",
+            "Dixie p95 response time above 5 s",
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            "GreaterThanThreshold",
+            5,
+            60,
+            5,
+            alb,
+            extended_statistic="p95",
+        ),
+        AlarmSpec(
+            "redis-memory-high",
+            "Dixie Redis memory above 70% on any node (noeviction refuses writes when full)",
+            "AWS/ElastiCache",
+            "DatabaseMemoryUsagePercentage",
+            "GreaterThanThreshold",
+            70,
+            300,
+            3,
+            statistic="Maximum",
+        ),
+        AlarmSpec(
+            "circuit-breaker-open",
+            "Dixie's circuit breaker to Finn is open",
+            args.metric_namespace,
+            "CircuitBreakerOpen",
+            "GreaterThanThreshold",
+            0,
+            60,
+            1,
+            statistic="Sum",
+        ),
+    ]
 
 
 class Alarms(pulumi.ComponentResource):
     topic: aws.sns.Topic
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    deployment_failed_rule: aws.cloudwatch.EventRule
 
     def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:Alarms", name, None, opts)
@@ -74,133 +262,60 @@ class Alarms(pulumi.ComponentResource):
                 f"{name}-circuit-breaker-filter",
                 n.circuit_breaker_filter,
                 args,
-                '{ $.circuit_state = "open" }',
+                CIRCUIT_OPEN_PATTERN,
                 "CircuitBreakerOpen",
             ),
             "AllowlistDenied": self._metric_filter(
                 f"{name}-allowlist-denied-filter",
                 n.allowlist_denied_filter,
                 args,
-                '{ $.auth_type = "none" && $.action = "denied" }',
+                DENIED_PATTERN,
                 "AllowlistDenied",
             ),
         }
 
-        ecs: dict[str, pulumi.Input[str]] = {
-            "ClusterName": args.cluster_name,
-            "ServiceName": args.service_name,
-        }
-        alb: dict[str, pulumi.Input[str]] = {
-            "TargetGroup": args.target_group_arn_suffix,
-            "LoadBalancer": args.load_balancer_arn_suffix,
-        }
-        # ElastiCache reports memory per node; the primary of a replication group is <id>-001.
-        redis: dict[str, pulumi.Input[str]] = {
-            "CacheClusterId": pulumi.Output.concat(args.redis_replication_group_id, "-001")
-        }
-        specs: list[tuple[AlarmSpec, dict[str, pulumi.Input[str]]]] = [
-            (
-                AlarmSpec(
-                    "desired-count-drift",
-                    "More than one Dixie task desired: two writers corrupt the write-ahead log",
-                    "ECS/ContainerInsights",
-                    "DesiredTaskCount",
-                    "GreaterThanThreshold",
-                    1,
-                    60,
-                    1,
-                    statistic="Maximum",
-                ),
-                ecs,
+        self.alarms = {}
+        for spec in alarm_specs(args):
+            if spec.role == "redis-memory-high":
+                self.alarms[spec.role] = self._per_node_alarm(
+                    name, n.alarm(spec.role), spec, args.redis_node_ids
+                )
+            else:
+                self.alarms[spec.role] = self._alarm(name, n.alarm(spec.role), spec)
+
+        self.deployment_failed_rule = aws.cloudwatch.EventRule(
+            f"{name}-deployment-failed",
+            name=n.deployment_failed_rule,
+            description="A failed ECS deployment of Dixie (circuit breaker), even when pulumi up is green",
+            event_pattern=pulumi.Output.from_input(args.service_arn).apply(deployment_failed_pattern),
+            opts=child(self),
+        )
+        self.deployment_failed_target = aws.cloudwatch.EventTarget(
+            f"{name}-deployment-failed-target",
+            rule=self.deployment_failed_rule.name,
+            target_id="alarm-topic",
+            arn=self.topic.arn,
+            opts=child(self),
+        )
+        alarm_arns = pulumi.Output.concat(
+            "arn:",
+            args.partition,
+            ":cloudwatch:",
+            args.region,
+            ":",
+            args.account_id,
+            ":alarm:",
+            n.service,
+            "-*",
+        )
+        self.topic_policy = aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=self.topic.arn,
+            policy=pulumi.Output.json_dumps(
+                topic_policy(self.topic.arn, alarm_arns, self.deployment_failed_rule.arn, args.account_id)
             ),
-            (
-                AlarmSpec(
-                    "cpu-high",
-                    "Dixie CPU above 80%",
-                    "AWS/ECS",
-                    "CPUUtilization",
-                    "GreaterThanThreshold",
-                    80,
-                    300,
-                    3,
-                    statistic="Average",
-                ),
-                ecs,
-            ),
-            (
-                AlarmSpec(
-                    "memory-high",
-                    "Dixie memory above 80%",
-                    "AWS/ECS",
-                    "MemoryUtilization",
-                    "GreaterThanThreshold",
-                    80,
-                    300,
-                    3,
-                    statistic="Average",
-                ),
-                ecs,
-            ),
-            # No data from the target group means no healthy host at all.
-            (
-                AlarmSpec(
-                    "unhealthy-hosts",
-                    "No healthy Dixie target behind the ALB",
-                    "AWS/ApplicationELB",
-                    "HealthyHostCount",
-                    "LessThanThreshold",
-                    1,
-                    60,
-                    3,
-                    statistic="Minimum",
-                    treat_missing_data="breaching",
-                ),
-                alb,
-            ),
-            (
-                AlarmSpec(
-                    "finn-latency-p95",
-                    "Dixie p95 response time above 5 s",
-                    "AWS/ApplicationELB",
-                    "TargetResponseTime",
-                    "GreaterThanThreshold",
-                    5,
-                    60,
-                    5,
-                    extended_statistic="p95",
-                ),
-                alb,
-            ),
-            (
-                AlarmSpec(
-                    "redis-memory-high",
-                    "Dixie Redis memory above 70% (noeviction refuses writes when full)",
-                    "AWS/ElastiCache",
-                    "DatabaseMemoryUsagePercentage",
-                    "GreaterThanThreshold",
-                    70,
-                    300,
-                    3,
-                    statistic="Average",
-                ),
-                redis,
-            ),
-            (
-                AlarmSpec(
-                    "circuit-breaker-open",
-                    "Dixie's circuit breaker to Finn is open",
-                    args.metric_namespace,
-                    "CircuitBreakerOpen",
-                    "GreaterThanThreshold",
-                    0,
-                    60,
-                    1,
-                    statistic="Sum",
-                ),
-                {},
-            ),
-        ]
-        self.alarms = {spec.role: self._alarm(name, n.alarm(spec.role), spec, dims) for spec, dims in specs}
+            opts=child(self),
+        )
         self.register_outputs({"topicArn": self.topic.arn})
 
     def _metric_filter(
@@ -218,23 +333,59 @@ class Alarms(pulumi.ComponentResource):
         )
 
     def _alarm(
-        self, component: str, physical: str, spec: AlarmSpec, dimensions: dict[str, pulumi.Input[str]]
+        self,
+        component: str,
+        physical: str,
+        spec: AlarmSpec,
+        queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgs] | None = None,
     ) -> aws.cloudwatch.MetricAlarm:
+        """One alarm on ``spec``'s metric, or on ``queries`` (metric math) when given."""
+        single = queries is None
         return aws.cloudwatch.MetricAlarm(
             f"{component}-{spec.role}",
             name=physical,
             alarm_description=spec.description,
-            namespace=spec.namespace,
-            metric_name=spec.metric,
+            namespace=spec.namespace if single else None,
+            metric_name=spec.metric if single else None,
+            period=spec.period if single else None,
+            statistic=spec.statistic if single else None,
+            extended_statistic=spec.extended_statistic if single else None,
+            dimensions=(spec.dimensions or None) if single else None,
+            metric_queries=queries,
             comparison_operator=spec.comparison,
             threshold=spec.threshold,
-            period=spec.period,
             evaluation_periods=spec.evaluation_periods,
-            statistic=spec.statistic,
-            extended_statistic=spec.extended_statistic,
-            dimensions=dimensions or None,
             treat_missing_data=spec.treat_missing_data,
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
+            insufficient_data_actions=[self.topic.arn] if spec.notify_insufficient_data else None,
+            actions_enabled=spec.actions_enabled,
             opts=child(self),
         )
+
+    def _per_node_alarm(
+        self, component: str, physical: str, spec: AlarmSpec, node_ids: tuple[str, ...]
+    ) -> aws.cloudwatch.MetricAlarm:
+        """The highest of one metric across nodes (metric math ``MAX``): a failover moves the
+        primary to another node, and a single-node alarm would then watch the wrong one."""
+        ids = [f"node{index}" for index in range(1, len(node_ids) + 1)]
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query_id,
+                return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace=spec.namespace,
+                    metric_name=spec.metric,
+                    period=spec.period,
+                    stat=spec.statistic or "Maximum",
+                    dimensions={"CacheClusterId": node},
+                ),
+            )
+            for query_id, node in zip(ids, node_ids, strict=True)
+        ]
+        queries.append(
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="highest", expression=f"MAX([{', '.join(ids)}])", label="highest node", return_data=True
+            )
+        )
+        return self._alarm(component, physical, spec, queries)

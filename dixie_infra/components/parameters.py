@@ -83,7 +83,9 @@ class ServiceParameters(pulumi.ComponentResource):
                 min_lower=1,
                 min_upper=1,
                 min_numeric=1,
-                opts=child(self),
+                # Protected: a new password no longer matches the database role, and the app is
+                # locked out until bootstrap_db runs again.
+                opts=child(self, protect=True),
             )
             password = pulumi.Output.secret(generated.result)
 
@@ -125,4 +127,6 @@ class ServiceParameters(pulumi.ComponentResource):
         if existing is not None:
             return pulumi.Output.secret(existing)
         # 32 random bytes as 64 hex characters, the format `openssl rand -hex 32` gave.
-        return pulumi.Output.secret(random.RandomBytes(name, length=32, opts=child(self)).hex)
+        # Protected: a new JWT key invalidates every issued token, a new admin key every
+        # operator's credential.
+        return pulumi.Output.secret(random.RandomBytes(name, length=32, opts=child(self, protect=True)).hex)

@@ -96,7 +96,10 @@ class RedisCache(pulumi.ComponentResource):
         if args.auth:
             # ElastiCache AUTH tokens: 16-128 printable characters without @ " /; alphanumerics
             # also keep the token URL-safe inside REDIS_URL.
-            token = random.RandomPassword(f"{name}-auth-token", length=64, special=False, opts=child(self))
+            # Protected: a replaced token is a new AUTH secret the running task does not have.
+            token = random.RandomPassword(
+                f"{name}-auth-token", length=64, special=False, opts=child(self, protect=True)
+            )
             self.auth_token = pulumi.Output.secret(token.result)
         else:
             self.auth_token = None

@@ -1,7 +1,8 @@
 """ALB route: how requests for Dixie's hostname reach its tasks.
 
 Creates: target group ``<svc>`` (port 3001, target type ip, health check ``/api/health``,
-deregistration delay 30 s), a listener rule on the shared HTTPS listener (host header = the
+deregistration delay and health-check timings from
+:mod:`dixie_infra.timing`), a listener rule on the shared HTTPS listener (host header = the
 hostname; priority 220 on armitage, 200 in production), and the Route53 alias A record.
 
 Requires: the VPC, the shared listener's ARN, the ALB's DNS name and hosted zone id, the zone of
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from dixie_infra import names
+from dixie_infra import names, timing
 from dixie_infra.components import TYPE_PREFIX, child
 
 
@@ -42,6 +43,7 @@ class AlbRoute(pulumi.ComponentResource):
             raise ValueError(
                 f"target group name {args.target_group_name!r} exceeds {names.TARGET_GROUP_NAME_MAX} characters"
             )
+        health = timing.TARGET_HEALTH
         self.target_group = aws.lb.TargetGroup(
             f"{name}-targets",
             name=args.target_group_name,
@@ -49,16 +51,19 @@ class AlbRoute(pulumi.ComponentResource):
             protocol="HTTP",
             target_type="ip",
             vpc_id=args.vpc_id,
-            deregistration_delay=30,
+            # Draining and health checks sized by the deploy-downtime model (dixie_infra.timing):
+            # 80 s of outage per deploy instead of the split's 135 s, and a timeout the health
+            # endpoint's sequential worst case cannot reach.
+            deregistration_delay=health.deregistration_delay,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 path=names.HEALTH_PATH,
                 protocol="HTTP",
                 port="traffic-port",
-                interval=30,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
+                interval=health.interval,
+                timeout=health.timeout,
+                healthy_threshold=health.healthy_threshold,
+                unhealthy_threshold=health.unhealthy_threshold,
                 matcher="200",
             ),
             opts=child(self),

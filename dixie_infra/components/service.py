@@ -1,17 +1,19 @@
 """Fargate service: IAM roles, log group, task definition and the ECS service ``<svc>``.
 
 Creates: execution role ``<svc>-ecs-task-execution`` (managed task-execution policy, plus inline
-``ssm:GetParameters`` on exactly the eight parameter ARNs), task role ``<svc>-ecs-task`` (SSM reads
-of its own parameters, writes to its own log group), log group ``/ecs/<svc>`` (30 days), task
+``ssm:GetParameters`` on exactly the eight parameter ARNs), task role ``<svc>-ecs-task`` (only
+mounting the data volume through its access point: the app calls no AWS API), both trusting
+``ecs-tasks.amazonaws.com`` for this account only; log group ``/ecs/<svc>`` (30 days); task
 definition ``<svc>`` (container ``dixie-bff``; secrets by ``valueFrom`` ARN, never in the
-environment; ``DIXIE_CONFIG_REVISION`` so a changed parameter rolls the service), and the ECS
-service: at most one task (maximum 100 %, minimum 0 %: Dixie is a single writer and two tasks
-would corrupt its write-ahead log), circuit breaker with rollback, AZ rebalancing disabled (it
-would start a second task), no public IP, waits for steady state, protected.
+environment; the EFS data volume at ``/data``; ``DIXIE_CONFIG_REVISION`` so a changed parameter
+rolls the service; health-check timings from :mod:`dixie_infra.timing`), and the ECS service: at
+most one task (maximum 100 %, minimum 0 %: Dixie is a single writer and two tasks would corrupt
+its write-ahead log), circuit breaker with rollback, AZ rebalancing disabled (it would start a
+second task), no public IP, waits for steady state, protected.
 
 Requires: the cluster ARN, subnets, the service SG, the target group (attached to a listener rule
 before the service is created: ECS refuses a target group without a load balancer), the image,
-the parameters' ARNs and revision.
+the parameters' ARNs and revision, the data volume's file system and access point.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from dixie_infra import names
+from dixie_infra import names, timing
 from dixie_infra.components import TYPE_PREFIX, child
 from dixie_infra.names import Environment, ResourceNames
 
@@ -30,6 +32,8 @@ TASK_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskE
 #: Migrations run at start-up under an advisory lock; the ALB must not kill the task meanwhile.
 HEALTH_CHECK_GRACE_SECONDS = 300
 STEADY_STATE_TIMEOUT = "30m"
+#: The task definition's name for the EFS volume mounted at /data.
+DATA_VOLUME = "data"
 HEALTH_CHECK_COMMAND = (
     "node -e \"fetch('http://localhost:3001/api/health')"
     '.then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"'
@@ -56,12 +60,19 @@ class FargateServiceArgs:
     memory: int
     desired_count: int
     parameter_arns: dict[str, pulumi.Output[str]]
-    ssm_prefix_arn: pulumi.Input[str]
     config_revision: pulumi.Input[str]
+    #: The account the task roles may be assumed for (the confused-deputy guard).
+    account_id: pulumi.Input[str]
+    data_file_system_id: pulumi.Input[str]
+    data_file_system_arn: pulumi.Input[str]
+    data_access_point_id: pulumi.Input[str]
+    data_access_point_arn: pulumi.Input[str]
     depends_on: tuple[pulumi.Resource, ...] = ()
 
 
-def assume_role_policy() -> pulumi.Output[str]:
+def assume_role_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    # aws:SourceAccount keeps ECS from assuming the role on behalf of another account's tasks
+    # (the confused-deputy guard the ECS developer guide gives for task and execution roles).
     return pulumi.Output.json_dumps(
         {
             "Version": "2012-10-17",
@@ -70,6 +81,7 @@ def assume_role_policy() -> pulumi.Output[str]:
                     "Effect": "Allow",
                     "Principal": {"Service": "ecs-tasks.amazonaws.com"},
                     "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
                 }
             ],
         }
@@ -112,14 +124,20 @@ def container_definitions(
                         "awslogs-stream-prefix": names.LOG_STREAM_PREFIX,
                     },
                 },
+                "mountPoints": [
+                    {"sourceVolume": DATA_VOLUME, "containerPath": names.DATA_MOUNT_PATH, "readOnly": False}
+                ],
+                # Timeouts above the health endpoint's sequential worst case (dixie_infra.timing):
+                # a hanging Finn must not get a slow-but-alive Dixie restarted.
                 "healthCheck": {
                     "command": ["CMD-SHELL", HEALTH_CHECK_COMMAND],
-                    "interval": 30,
-                    "timeout": 5,
-                    "retries": 3,
-                    "startPeriod": 60,
+                    "interval": timing.CONTAINER_HEALTH_INTERVAL,
+                    "timeout": timing.CONTAINER_HEALTH_TIMEOUT,
+                    "retries": timing.CONTAINER_HEALTH_RETRIES,
+                    "startPeriod": timing.CONTAINER_HEALTH_START_PERIOD,
                 },
-                "privileged": False,
+                # `privileged` is not set at all: Fargate rejects the parameter (ECS task
+                # definition parameters, "privileged ... not supported for Fargate").
                 "readonlyRootFilesystem": False,
             }
         ]
@@ -144,6 +162,7 @@ class FargateService(pulumi.ComponentResource):
             f"{name}-execution-role",
             n.execution_role,
             "Pulls Dixie's image, writes its logs, reads its SSM parameters at task start",
+            args.account_id,
         )
         self.execution_managed = aws.iam.RolePolicyAttachment(
             f"{name}-execution-managed",
@@ -166,29 +185,26 @@ class FargateService(pulumi.ComponentResource):
             ],
         )
 
-        self.task_role = self._ecs_role(f"{name}-task-role", n.task_role, "Dixie's application role")
+        self.task_role = self._ecs_role(
+            f"{name}-task-role", n.task_role, "Dixie's application role", args.account_id
+        )
+        # The app has no AWS SDK: it reads its parameters from the environment (the execution
+        # role resolves them at task start) and writes logs through the awslogs driver (the
+        # execution role again). Its only AWS permission is mounting its data volume, through
+        # its access point (the file-system policy refuses any other way in).
         self.task_policy = self._inline_policy(
             f"{name}-task-permissions",
             n.task_policy,
             self.task_role,
             [
                 {
-                    "Sid": "ReadServiceParameters",
+                    "Sid": "MountDataVolume",
                     "Effect": "Allow",
-                    "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-                    "Resource": parameter_arns,
-                },
-                {
-                    "Sid": "ListServiceParameters",
-                    "Effect": "Allow",
-                    "Action": ["ssm:GetParametersByPath"],
-                    "Resource": [args.ssm_prefix_arn],
-                },
-                {
-                    "Sid": "WriteOwnLogs",
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
+                    "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                    "Resource": [args.data_file_system_arn],
+                    "Condition": {
+                        "StringEquals": {"elasticfilesystem:AccessPointArn": args.data_access_point_arn}
+                    },
                 },
             ],
         )
@@ -205,6 +221,21 @@ class FargateService(pulumi.ComponentResource):
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
+            # EFS on Fargate needs platform 1.4.0 or later (the service runs on LATEST); transit
+            # encryption and IAM authorisation through the access point, as the file-system
+            # policy demands.
+            volumes=[
+                aws.ecs.TaskDefinitionVolumeArgs(
+                    name=DATA_VOLUME,
+                    efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+                        file_system_id=args.data_file_system_id,
+                        transit_encryption="ENABLED",
+                        authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                            access_point_id=args.data_access_point_id, iam="ENABLED"
+                        ),
+                    ),
+                )
+            ],
             container_definitions=container_definitions(
                 image=args.image_uri,
                 environment=args.environment,
@@ -265,12 +296,14 @@ class FargateService(pulumi.ComponentResource):
             {"serviceName": self.service.name, "taskDefinitionArn": self.task_definition.arn}
         )
 
-    def _ecs_role(self, logical: str, physical: str, description: str) -> aws.iam.Role:
+    def _ecs_role(
+        self, logical: str, physical: str, description: str, account_id: pulumi.Input[str]
+    ) -> aws.iam.Role:
         return aws.iam.Role(
             logical,
             name=physical,
             description=description,
-            assume_role_policy=assume_role_policy(),
+            assume_role_policy=assume_role_policy(account_id),
             opts=child(self),
         )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import ecr, ecs, elasticache, iam, naming, network, observability, ssm
+from . import ecr, ecs, efs, elasticache, iam, naming, network, observability, resource_policies, ssm
 
 PACK_NAME = "dixie-guardrails"
 
@@ -20,8 +20,10 @@ POLICIES: list[Policy] = [
     *ecs.POLICIES,
     *ssm.POLICIES,
     *iam.POLICIES,
+    *resource_policies.POLICIES,
     *ecr.POLICIES,
     *elasticache.POLICIES,
+    *efs.POLICIES,
     *network.POLICIES,
     *naming.POLICIES,
     *observability.POLICIES,

@@ -44,6 +44,9 @@ IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 IAM_POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE = (
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
+)
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ECR_LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -59,6 +62,8 @@ SNS_TOPIC = "aws:sns/topic:Topic"
 TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
 LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 DNS_RECORD = "aws:route53/record:Record"
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+EFS_ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
 
 #: Names that hold credentials. ECS.8 lists the first three literally; the rest are the shapes
 #: Dixie's own secrets take (``*_KEY``, ``*_TOKEN``, URLs that embed a password).
@@ -67,8 +72,6 @@ SECRET_NAME = re.compile(
     r"|pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|_key$|^key$"
     r"|auth|credential|database[_-]?url|redis[_-]?url|dsn$)"
 )
-#: ``scheme://user:password@host``: a URL that carries a password in plain text.
-URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", re.IGNORECASE)
 
 Check = Callable[[ResourceValidationArgs], Iterable[str]]
 StackCheck = Callable[[StackValidationArgs], Iterable[tuple[PolicyResource, str]]]

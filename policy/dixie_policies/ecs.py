@@ -18,7 +18,7 @@ from ._support import (
     ECS_SERVICE,
     MANDATORY,
     TASK_DEFINITION,
-    URL_WITH_PASSWORD,
+    as_list,
     config_schema,
     dig,
     is_list,
@@ -31,6 +31,7 @@ from ._support import (
     ssm_prefix,
     under_ssm_prefix,
 )
+from .secret_shapes import secret_kind
 
 # --- ECS service ----------------------------------------------------------------------------
 
@@ -131,6 +132,17 @@ def _image_pinned(args: ResourceValidationArgs) -> Iterator[str]:
             yield f"{where}.image uses the latest tag: pin a release tag or a digest"
 
 
+def _value_kind(value: Any) -> str | None:
+    """The credential a plain value (or the value part of ``--flag=value``) looks like."""
+    if not isinstance(value, str):
+        return None
+    for candidate in (value, value.partition("=")[2]):
+        kind = secret_kind(candidate)
+        if kind:
+            return kind
+    return None
+
+
 def _no_plaintext_secrets(args: ResourceValidationArgs) -> Iterator[str]:
     extra = args.get_config().get("secretNames", [])
     for where, container in containers(args):
@@ -138,10 +150,23 @@ def _no_plaintext_secrets(args: ResourceValidationArgs) -> Iterator[str]:
             name = dig(variable, "name")
             if not isinstance(name, str):
                 continue
+            kind = _value_kind(dig(variable, "value"))
             if looks_secret(name, extra):
                 yield f"{where}.environment {name} looks like a secret: pass it in secrets[].valueFrom"
-            elif URL_WITH_PASSWORD.search(str(dig(variable, "value") or "")):
-                yield f"{where}.environment {name} holds a URL with a password: pass it in secrets[].valueFrom"
+            elif kind:
+                # The value's shape, whatever the name: a secret renamed UPSTREAM is still one.
+                yield f"{where}.environment {name} holds {kind}: pass it in secrets[].valueFrom"
+        for prop in ("command", "entryPoint"):
+            for index, word in enumerate(as_list(container.get(prop))):
+                kind = _value_kind(word)
+                if kind:
+                    yield f"{where}.{prop}[{index}] holds {kind}: pass it in secrets[].valueFrom"
+        labels = container.get("dockerLabels")
+        if isinstance(labels, Mapping):
+            for label_name, value in labels.items():
+                kind = _value_kind(value)
+                if kind:
+                    yield f"{where}.dockerLabels {label_name} holds {kind}: labels are visible to anyone who can describe the task"
 
 
 def _awslogs(args: ResourceValidationArgs) -> Iterator[str]:
@@ -275,8 +300,10 @@ POLICIES = [
     ),
     resource_policy(
         "taskdef-no-plaintext-secrets",
-        "No container environment variable looks like a secret (by name, or a URL carrying a "
-        "password); secrets come from SSM through secrets[].valueFrom.",
+        "No container environment variable looks like a secret, by its name or by its value's shape "
+        "(URL with a password, PEM private key, JWT, AWS access key id, vendor token, hex key of 32+ "
+        "characters, long high-entropy token), and no command, entry point or Docker label carries "
+        "one; secrets come from SSM through secrets[].valueFrom.",
         controls=("ECS.8", "AVD-AWS-0036"),
         level=MANDATORY,
         severity=Severity.CRITICAL,

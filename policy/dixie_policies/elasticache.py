@@ -8,7 +8,9 @@ drops keys when memory is full; noeviction refuses writes instead, which the mem
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
@@ -31,6 +33,68 @@ from ._support import (
 )
 
 DEFAULT_GROUP = re.compile(r"^default(\.|$)")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The adoption exception covers one adopting run, not a season: an expiry further ahead than this
+#: is refused, so the exception cannot quietly become the configuration.
+MAX_ADOPTION_DAYS = 14
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+#: Replaced in tests, so expiry is proven without waiting for a date.
+today: Callable[[], date] = utc_today
+
+ADOPTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "The documented adoption exception: the one replication group that may run without AUTH "
+        "until the expiry date (UTC, inclusive, at most 14 days ahead). See docs/policy.md, "
+        "'Adopting with Redis AUTH off'."
+    ),
+    "properties": {
+        "replicationGroupId": {"type": "string", "minLength": 1},
+        "expires": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    },
+    "required": ["replicationGroupId", "expires"],
+    "additionalProperties": False,
+}
+
+
+def _adoption_exception(exception: Any, group_id: Any) -> Iterator[str]:
+    """Problems that keep the adoption exception from covering this group; none means it does."""
+    prefix = "authToken or userGroupIds must be set (Redis AUTH or RBAC)"
+    if not isinstance(exception, Mapping):
+        yield f"{prefix}; policy config adoptionWithoutAuth must be an object with replicationGroupId and expires"
+        return
+    wanted = exception.get("replicationGroupId")
+    expires = exception.get("expires")
+    if (
+        not isinstance(wanted, str)
+        or not wanted
+        or not isinstance(expires, str)
+        or not ISO_DATE.match(expires)
+    ):
+        yield f"{prefix}; policy config adoptionWithoutAuth needs replicationGroupId and expires (YYYY-MM-DD)"
+        return
+    try:
+        until = date.fromisoformat(expires)
+    except ValueError:
+        yield f"{prefix}; policy config adoptionWithoutAuth.expires is not a calendar date"
+        return
+    if group_id != wanted:
+        # Ids are not secrets; naming both shows a typo at once.
+        yield f"{prefix}; the adoption exception names replication group {wanted!r}, not {group_id!r}"
+        return
+    now = today()
+    if now > until:
+        yield f"{prefix}; the adoption exception for {wanted!r} expired on {until.isoformat()}"
+    elif (until - now).days > MAX_ADOPTION_DAYS:
+        yield (
+            f"{prefix}; the adoption exception for {wanted!r} must expire within {MAX_ADOPTION_DAYS} days "
+            "(it covers the adopting run, not the configuration)"
+        )
 
 
 def _encryption(args: ResourceValidationArgs) -> Iterator[str]:
@@ -45,8 +109,13 @@ def _encryption(args: ResourceValidationArgs) -> Iterator[str]:
 
 def _auth(args: ResourceValidationArgs) -> Iterator[str]:
     # Only presence is read: the token itself is a secret.
-    if not args.props.get("authToken") and not as_list(args.props.get("userGroupIds")):
+    if args.props.get("authToken") or as_list(args.props.get("userGroupIds")):
+        return
+    config = args.get_config()
+    if "adoptionWithoutAuth" not in config:
         yield "authToken or userGroupIds must be set (Redis AUTH or RBAC)"
+        return
+    yield from _adoption_exception(config["adoptionWithoutAuth"], args.props.get("replicationGroupId"))
 
 
 def _snapshots(args: ResourceValidationArgs) -> Iterator[str]:
@@ -126,12 +195,15 @@ POLICIES = [
     ),
     resource_policy(
         "elasticache-auth",
-        "Redis clients authenticate: an AUTH token or RBAC user groups.",
+        "Redis clients authenticate: an AUTH token or RBAC user groups. The one exception is the "
+        "documented adoption run (config adoptionWithoutAuth: one replicationGroupId, an expiry "
+        "at most 14 days ahead).",
         controls=("ElastiCache.6", "CKV_AWS_31"),
         level=MANDATORY,
         severity=Severity.HIGH,
         types=[REPLICATION_GROUP],
         check=_auth,
+        schema=config_schema(adoptionWithoutAuth=ADOPTION_SCHEMA),
     ),
     resource_policy(
         "elasticache-snapshots",

@@ -19,6 +19,7 @@ from ._support import (
     IAM_ROLE,
     IAM_ROLE_POLICY,
     IAM_ROLE_POLICY_ATTACHMENT,
+    IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE,
     MANDATORY,
     TASK_DEFINITION,
     DocumentError,
@@ -37,14 +38,20 @@ from ._support import (
     under_ssm_prefix,
 )
 from .ecs import SSM_PREFIX_SCHEMA
+from .escalation import escalations
 
 SERVICE_WIDE = re.compile(r"^[a-z0-9-]+:\*$", re.IGNORECASE)
+WILDCARD = re.compile(r"[*?]")
 #: Actions that must never apply to every resource: reading any parameter or decrypting with any
 #: key reads every secret in the account; passing any role is privilege escalation.
-SENSITIVE_ACTIONS = ("ssm:*", "kms:*", "iam:passrole")
+SENSITIVE_ACTIONS = ("ssm:*", "kms:*", "secretsmanager:*", "iam:passrole")
 EXECUTION_SSM_ACTIONS = frozenset({"ssm:getparameters", "ssm:getparameter"})
 ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
 DEFAULT_TRUSTED_SERVICES = ("ecs-tasks.amazonaws.com",)
+#: ``arn:<partition>:iam::aws:policy/<path and name>``: a policy AWS writes and changes.
+AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/")
+#: What the execution role may carry beyond its own in-stack SSM policy: image pull and awslogs.
+EXECUTION_AWS_MANAGED = frozenset({"service-role/AmazonECSTaskExecutionRolePolicy"})
 
 
 def documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -82,8 +89,14 @@ def _no_wildcard_actions(args: ResourceValidationArgs) -> Iterator[str]:
             for action in _actions(statement):
                 if action == "*":
                     yield f"{where} Statement[{index}].Action grants every action"
+                elif WILDCARD.search(action.split(":", 1)[0]):
+                    yield f"{where} Statement[{index}].Action {action} has a wildcard in the service: it reaches other services"
                 elif SERVICE_WIDE.match(action):
                     yield f"{where} Statement[{index}].Action grants every action of a service"
+                elif WILDCARD.search(action):
+                    # ssm:Get*, s3:*Object: a prefix reaches actions AWS adds later, and whatever
+                    # else happens to share the prefix (ssm:GetParametersByPath reads every secret).
+                    yield f"{where} Statement[{index}].Action {action} has a wildcard: name each action"
 
 
 def _no_star_resource_for_sensitive(args: ResourceValidationArgs) -> Iterator[str]:
@@ -97,6 +110,66 @@ def _no_star_resource_for_sensitive(args: ResourceValidationArgs) -> Iterator[st
             sensitive = any(_grants(a, p) for a in _actions(statement) for p in SENSITIVE_ACTIONS)
             if every_resource and sensitive:
                 yield f"{where} Statement[{index}] grants SSM, KMS or iam:PassRole actions on every resource"
+
+
+#: Services whose resources are secrets or identities: an ARN for them names one resource exactly.
+EXACT_ARN_SERVICES = frozenset({"ssm", "kms", "secretsmanager", "iam", "sts"})
+#: Services whose resource part has no type prefix (``arn:aws:s3:::bucket/key``, ``...:sns:...:topic``).
+UNTYPED_ARN_SERVICES = frozenset({"s3", "sns", "sqs"})
+ARN_FIELDS = ("partition", "service", "region", "account")
+
+
+def _arn_problem(resource: str) -> str | None:
+    """Why a Resource entry (other than ``*``, which the secrets rule judges) reaches too far."""
+    fields = resource.split(":", 5)
+    if len(fields) != 6 or fields[0] != "arn":
+        return "is not an ARN"
+    for field, value in zip(ARN_FIELDS, fields[1:5], strict=True):
+        if WILDCARD.search(value):
+            return f"has a wildcard for the {field}"
+    service, path = fields[2].lower(), fields[5]
+    if not WILDCARD.search(path):
+        return None
+    if service in EXACT_ARN_SERVICES:
+        return f"has a wildcard in its {service} resource: name each parameter, key, secret or role"
+    segments = [s for s in re.split(r"[:/]", path) if s]
+    # The first segment is the resource type (parameter, log-group, file-system) except where the
+    # service has none; the segment after it is the name, which must be concrete: a wildcard
+    # further down (log-stream:*, bucket/*) stays inside one named resource.
+    name_at = 0 if service in UNTYPED_ARN_SERVICES or len(segments) == 1 else 1
+    if any(WILDCARD.search(s) for s in segments[: name_at + 1]):
+        return "has a wildcard before the resource name: it reaches every resource of that type"
+    return None
+
+
+def _no_wildcard_arns(args: ResourceValidationArgs) -> Iterator[str]:
+    for where, document in documents(args.resource_type, args.props):
+        for index, statement in iter_statements(document):
+            if not allows(statement):
+                continue
+            for k, entry in enumerate(as_list(statement.get("Resource"))):
+                if entry == "*" or not isinstance(entry, str):
+                    continue
+                problem = _arn_problem(entry)
+                if problem:
+                    yield f"{where} Statement[{index}].Resource[{k}] {problem}"
+
+
+def _no_privilege_escalation(args: ResourceValidationArgs) -> Iterator[str]:
+    for where, document in documents(args.resource_type, args.props):
+        for index, statement in iter_statements(document):
+            if not allows(statement):
+                continue
+            if statement.get("NotAction") is not None:
+                yield f"{where} Statement[{index}] uses NotAction in an Allow statement, which grants the escalation actions"
+                continue
+            reached = sorted({e for action in _actions(statement) for e in escalations(action)})
+            if reached:
+                shown = ", ".join(reached[:4]) + (f" and {len(reached) - 4} more" if len(reached) > 4 else "")
+                yield (
+                    f"{where} Statement[{index}].Action grants privilege-escalation actions "
+                    f"({shown}): the role could obtain permissions it was not given"
+                )
 
 
 def _trust_ecs_tasks(args: ResourceValidationArgs) -> Iterator[str]:
@@ -233,6 +306,78 @@ def _no_policy_management_conflicts(args: StackValidationArgs) -> Iterator[tuple
             )
 
 
+def _managed_attachments(
+    role: PolicyResource, args: StackValidationArgs
+) -> Iterator[tuple[PolicyResource, str, Any]]:
+    """(owner, property, policy ARN) of every managed policy attached to ``role``, whichever of
+    the four ways attaches it."""
+    separately: list[tuple[PolicyResource, str, Any]] = []
+    for attachment in attached_to(role, of_type(args, IAM_ROLE_POLICY_ATTACHMENT)):
+        separately.append((attachment, "policyArn", attachment.props.get("policyArn")))
+    for attachment in of_type(args, IAM_POLICY_ATTACHMENT):
+        names = as_list(attachment.props.get("roles"))
+        if role in linked(attachment, "roles", IAM_ROLE) or any(
+            matching([role], n, ("name", "id", "arn")) for n in names
+        ):
+            separately.append((attachment, "policyArn", attachment.props.get("policyArn")))
+    for exclusive in of_type(args, IAM_ROLE_POLICY_ATTACHMENTS_EXCLUSIVE):
+        if role in linked(exclusive, "roleName", IAM_ROLE) or matching(
+            [role], exclusive.props.get("roleName"), ("name", "id")
+        ):
+            separately += [
+                (exclusive, f"policyArns[{i}]", arn)
+                for i, arn in enumerate(as_list(exclusive.props.get("policyArns")))
+            ]
+    yield from separately
+    # A refreshed role lists the separately attached ARNs too; report each attachment once.
+    already = {arn for _, _, arn in separately}
+    for i, arn in enumerate(as_list(role.props.get("managedPolicyArns"))):
+        if arn not in already:
+            yield role, f"managedPolicyArns[{i}]", arn
+
+
+def _task_definition_roles(args: StackValidationArgs, prop: str) -> list[PolicyResource]:
+    roles = of_type(args, IAM_ROLE)
+    found: dict[str, PolicyResource] = {}
+    for task_definition in of_type(args, TASK_DEFINITION):
+        for role in linked(task_definition, prop, IAM_ROLE) or matching(
+            roles, task_definition.props.get(prop), ("arn",)
+        ):
+            found[role.urn] = role
+    return list(found.values())
+
+
+def _in_stack_policy(owner: PolicyResource, where: str, arn: Any, policies: list[PolicyResource]) -> bool:
+    prop = where.split("[", 1)[0]
+    return bool(linked(owner, prop, IAM_POLICY)) or bool(matching(policies, arn, ("arn",)))
+
+
+def _managed_policies_scoped(args: StackValidationArgs) -> Iterator[tuple[PolicyResource, str]]:
+    policies = of_type(args, IAM_POLICY)
+    for kind, prop, allowed in (
+        ("task", "taskRoleArn", frozenset[str]()),
+        ("execution", "executionRoleArn", EXECUTION_AWS_MANAGED),
+    ):
+        for role in _task_definition_roles(args, prop):
+            for owner, where, arn in _managed_attachments(role, args):
+                if not isinstance(arn, str):
+                    continue
+                aws_managed = AWS_MANAGED_POLICY.match(arn)
+                if aws_managed and arn[aws_managed.end() :] not in allowed:
+                    yield (
+                        owner,
+                        f"{where} attaches the AWS-managed policy {arn[aws_managed.end() :]} to the {kind} role "
+                        "(AWS-managed policies grant whole services and change without review)"
+                        + (": only service-role/AmazonECSTaskExecutionRolePolicy" if allowed else ""),
+                    )
+                elif not aws_managed and not _in_stack_policy(owner, where, arn, policies):
+                    yield (
+                        owner,
+                        f"{where} attaches a managed policy defined outside this stack to the {kind} role "
+                        "(the pack cannot see what it grants)",
+                    )
+
+
 POLICIES = [
     resource_policy(
         "iam-no-wildcard-actions",
@@ -242,6 +387,45 @@ POLICIES = [
         severity=Severity.HIGH,
         types=[IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE],
         check=_no_wildcard_actions,
+    ),
+    resource_policy(
+        "iam-no-wildcard-resources",
+        "No Allow statement names a resource ARN with a wildcard for the partition, service, region or "
+        "account, any wildcard in an SSM, KMS, Secrets Manager, IAM or STS ARN, or a wildcard before "
+        "the resource's name (arn:aws:ssm:*:*:parameter/*, arn:aws:kms:us-east-1:*:key/*, log-group:*).",
+        controls=("CKV_AWS_355", "AVD-AWS-0057", "IAM.1 rationale"),
+        level=MANDATORY,
+        severity=Severity.HIGH,
+        types=[IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE],
+        check=_no_wildcard_arns,
+    ),
+    resource_policy(
+        "iam-no-privilege-escalation",
+        "No Allow statement grants an action that lets the role obtain more permissions: IAM "
+        "permission and credential management, iam:PassRole, sts:AssumeRole*, or starting code "
+        "under a role (Lambda, EC2, ECS, SSM, Glue, CloudFormation, SageMaker, CodeBuild, ...), "
+        "however the action is wildcarded.",
+        controls=(
+            "CKV_AWS_286",
+            "CKV_AWS_289",
+            "CKV2_AWS_40",
+            "AVD-AWS-0342",
+            "Rhino Security Labs escalation methods",
+        ),
+        level=MANDATORY,
+        severity=Severity.CRITICAL,
+        types=[IAM_ROLE_POLICY, IAM_POLICY, IAM_ROLE],
+        check=_no_privilege_escalation,
+    ),
+    stack_policy(
+        "iam-task-roles-no-aws-managed-policies",
+        "The task role carries no AWS-managed policy and the execution role none but "
+        "service-role/AmazonECSTaskExecutionRolePolicy; every other managed policy attached to "
+        "either is defined in this stack, so the pack sees what it grants.",
+        controls=("CKV_AWS_274", "CKV2_AWS_40", "IAM.1 rationale", "project"),
+        level=MANDATORY,
+        severity=Severity.HIGH,
+        check=_managed_policies_scoped,
     ),
     resource_policy(
         "iam-no-star-resource-for-secrets",

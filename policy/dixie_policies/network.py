@@ -14,7 +14,6 @@ from typing import Any
 from pulumi_policy import PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from ._support import (
-    ADVISORY,
     DNS_RECORD,
     LISTENER_RULES,
     MANDATORY,
@@ -34,10 +33,10 @@ from ._support import (
     resource_policy,
     stack_policy,
 )
+from .addresses import Reach, reach
 
 SG_TYPES = (SECURITY_GROUP, SG_INGRESS_RULE, SG_EGRESS_RULE, SG_RULE)
 STANDALONE_RULES = (SG_INGRESS_RULE, SG_EGRESS_RULE, SG_RULE)
-WORLD = frozenset({"0.0.0.0/0", "::/0"})
 ALL_PROTOCOLS = frozenset({"-1", "all"})
 
 
@@ -54,8 +53,20 @@ class Rule:
     cidr_props: str  # the property names that hold the CIDRs, for messages
 
     @property
+    def reach(self) -> Reach:
+        return reach(self.cidrs)
+
+    @property
     def to_world(self) -> bool:
-        return bool(WORLD & set(self.cidrs))
+        """Admits public address space (or a CIDR the pack cannot read), however it is written."""
+        admitted = self.reach
+        return admitted.any_public or bool(admitted.invalid)
+
+    def world_problem(self) -> str:
+        admitted = self.reach
+        if admitted.invalid:
+            return f"{self.where}{self.cidr_props} must hold only valid CIDRs"
+        return f"{self.where}{self.cidr_props} reach {admitted.describe()}"
 
     @property
     def all_protocols(self) -> bool:
@@ -117,13 +128,16 @@ def rules(resource_type: str, props: Mapping[str, Any]) -> list[Rule]:
 def _no_world_ingress(args: ResourceValidationArgs) -> Iterator[str]:
     for rule in rules(args.resource_type, args.props):
         if rule.direction == "ingress" and rule.to_world:
-            yield f"{rule.where}{rule.cidr_props} must not admit 0.0.0.0/0 or ::/0 (traffic arrives through the ALB's group)"
+            yield (
+                f"{rule.world_problem()}: ingress must come only from security groups or private "
+                "address space (traffic arrives through the ALB's group)"
+            )
 
 
 def _no_all_protocols_to_world(args: ResourceValidationArgs) -> Iterator[str]:
     for rule in rules(args.resource_type, args.props):
         if rule.all_protocols and rule.to_world:
-            yield f"{rule.where}protocol must not be -1 (all traffic) for a rule open to the internet"
+            yield f"{rule.where}protocol must not be -1 (all traffic) for a rule that reaches public address space"
 
 
 def _world_egress_https_only(args: ResourceValidationArgs) -> Iterator[str]:
@@ -133,7 +147,10 @@ def _world_egress_https_only(args: ResourceValidationArgs) -> Iterator[str]:
             continue
         single_port = rule.from_port is not None and rule.from_port == rule.to_port
         if rule.protocol.lower() not in ("tcp", "6") or not single_port or rule.from_port not in ports:
-            yield f"{rule.where}{rule.cidr_props} should reach the internet only on tcp 443"
+            yield (
+                f"{rule.world_problem()}: egress to public address space must be tcp on one allowed port "
+                "(worldEgressPorts, default 443), not all protocols, all ports or a port range"
+            )
 
 
 def _same_rule(inline: Rule, standalone: Rule) -> bool:
@@ -220,7 +237,9 @@ def _alias_record(args: ResourceValidationArgs) -> Iterator[str]:
 POLICIES = [
     resource_policy(
         "sg-no-world-ingress",
-        "No security group or rule admits ingress from 0.0.0.0/0 or ::/0.",
+        "No security group or rule admits ingress from public address space, however the CIDRs are "
+        "written (0.0.0.0/0, two /1 halves, IPv6, IPv4-mapped IPv6): only security groups and "
+        "private ranges.",
         controls=("EC2.18", "EC2.19", "CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_260", "AVD-AWS-0107"),
         level=MANDATORY,
         severity=Severity.CRITICAL,
@@ -229,7 +248,7 @@ POLICIES = [
     ),
     resource_policy(
         "sg-no-all-protocols-to-world",
-        "No rule open to 0.0.0.0/0 or ::/0 uses protocol -1 (all traffic, all ports).",
+        "No rule that reaches public address space uses protocol -1 (all traffic, all ports).",
         controls=("EC2.18", "CKV_AWS_277", "CKV_AWS_382"),
         level=MANDATORY,
         severity=Severity.HIGH,
@@ -238,10 +257,11 @@ POLICIES = [
     ),
     resource_policy(
         "sg-world-egress-https-only",
-        "Egress to 0.0.0.0/0 or ::/0 is tcp on worldEgressPorts only (default 443).",
+        "Egress to public address space is tcp on one port of worldEgressPorts (default 443): no "
+        "all-protocol, all-port or port-range egress to the internet.",
         controls=("CKV_AWS_382", "AVD-AWS-0104"),
-        level=ADVISORY,
-        severity=Severity.LOW,
+        level=MANDATORY,
+        severity=Severity.HIGH,
         types=SG_TYPES,
         check=_world_egress_https_only,
         schema=config_schema(

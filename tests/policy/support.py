@@ -269,3 +269,42 @@ def egress_rule(name: str = "network-to-https", **changes: Any) -> Resource:
     return resource(
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name, changed(inputs, **changes)
     )
+
+
+# --- EFS, in the pulumi-aws schema's camelCase inputs -----------------------------------------
+
+FILE_SYSTEM_ID = "fs-0123456789abcdef0"
+ACCESS_POINT_ID = "fsap-0123456789abcdef0"
+EFS_VOLUME: dict[str, Any] = {
+    "name": "data",
+    "efsVolumeConfiguration": {
+        "fileSystemId": FILE_SYSTEM_ID,
+        "transitEncryption": "ENABLED",
+        "authorizationConfig": {"accessPointId": ACCESS_POINT_ID, "iam": "ENABLED"},
+    },
+}
+
+
+def efs_volume(**changes: Any) -> dict[str, Any]:
+    """``EFS_VOLUME`` with ``efsVolumeConfiguration`` changed (``ABSENT`` removes a key)."""
+    return {**EFS_VOLUME, "efsVolumeConfiguration": changed(EFS_VOLUME["efsVolumeConfiguration"], **changes)}
+
+
+def file_system(**changes: Any) -> Resource:
+    inputs = changed({"creationToken": "dixie-armitage-data", "encrypted": True}, **changes)
+    return resource("aws:efs/fileSystem:FileSystem", "data-file-system", inputs)
+
+
+def access_point(**changes: Any) -> Resource:
+    inputs = changed(
+        {
+            "fileSystemId": FILE_SYSTEM_ID,
+            "posixUser": {"uid": 1000.0, "gid": 1000.0},
+            "rootDirectory": {
+                "path": "/dixie",
+                "creationInfo": {"ownerUid": 1000.0, "ownerGid": 1000.0, "permissions": "750"},
+            },
+        },
+        **changes,
+    )
+    return resource("aws:efs/accessPoint:AccessPoint", "data-access-point", inputs)

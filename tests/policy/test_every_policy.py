@@ -13,16 +13,21 @@ from pulumi_policy import EnforcementLevel
 from dixie_infra.offline import Resource
 from tests.policy.support import (
     ABSENT,
+    EFS_VOLUME,
     EXECUTION_ROLE_ARN,
     POLICIES,
     READ_PARAMETERS,
     SERVICE_INPUTS,
     TARGET_GROUP_ARN,
+    TASK_ROLE_ARN,
     TOPIC_ARN,
+    access_point,
     attachment,
     container,
     document,
+    efs_volume,
     egress_rule,
+    file_system,
     findings,
     ingress_rule,
     parameter_group,
@@ -104,6 +109,12 @@ def role_with_managed(arns: list[str]) -> list[Resource]:
         execution,
         attachment(execution, "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"),
     ]
+
+
+def task_role_with(policy_arn: str | None) -> list[Resource]:
+    task = role(name="service-task-role", physical="dixie-armitage-ecs-task")
+    attached = [attachment(task, policy_arn, name="service-task-managed")] if policy_arn else []
+    return [task, *attached, task_definition(links={"taskRoleArn": [task]})]
 
 
 def redis_with_params(params: bool = True) -> list[Resource]:
@@ -313,6 +324,47 @@ CASES = [
         "policy Statement[0].Action",
     ),
     Case(
+        "iam-no-wildcard-resources",
+        lambda: [role_policy(role(), READ_PARAMETERS)],
+        lambda: [
+            role_policy(
+                role(),
+                {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "arn:aws:ssm:*:*:parameter/*"},
+            )
+        ],
+        "policy Statement[0].Resource[0]",
+    ),
+    Case(
+        "iam-no-privilege-escalation",
+        lambda: [role_policy(role(), READ_PARAMETERS)],
+        lambda: [
+            role_policy(role(), {"Effect": "Allow", "Action": "iam:PassRole", "Resource": TASK_ROLE_ARN})
+        ],
+        "policy Statement[0].Action",
+    ),
+    Case(
+        "iam-task-roles-no-aws-managed-policies",
+        lambda: task_role_with(None),
+        lambda: task_role_with("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
+        "policyArn",
+    ),
+    Case(
+        "resource-policies-not-public",
+        one(
+            lambda: topic(
+                policy=document({"Effect": "Deny", "Principal": "*", "Action": "sns:*", "Resource": "*"})
+            )
+        ),
+        one(
+            lambda: topic(
+                policy=document(
+                    {"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "*"}
+                )
+            )
+        ),
+        "policy Statement[0].Principal",
+    ),
+    Case(
         "iam-no-star-resource-for-secrets",
         lambda: [
             role_policy(
@@ -373,6 +425,19 @@ CASES = [
         "scanOnPush",
     ),
     Case("ecr-lifecycle-policy", repository_with_lifecycle, one(repository), "LifecyclePolicy"),
+    Case("efs-encrypted", one(file_system), one(lambda: file_system(encrypted=ABSENT)), "encrypted"),
+    Case(
+        "taskdef-efs-volumes-tls-access-point",
+        one(lambda: task_definition(volumes=[EFS_VOLUME])),
+        one(lambda: task_definition(volumes=[efs_volume(transitEncryption="DISABLED")])),
+        "volumes[0].efsVolumeConfiguration.transitEncryption",
+    ),
+    Case(
+        "efs-access-point-identity",
+        one(access_point),
+        one(lambda: access_point(posixUser=ABSENT)),
+        "posixUser",
+    ),
     Case(
         "elasticache-encryption",
         one(redis),

@@ -170,3 +170,307 @@ def test_refreshed_role_listing_its_attachments_is_not_a_conflict() -> None:
         )
         == []
     )
+
+
+# --- wildcards hidden in actions and ARNs ----------------------------------------------------
+
+PROGRAM_TASK_STATEMENTS = [
+    # What the program gives the task role today: exact parameters, one path, its own log streams.
+    {
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+        "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/dixie/armitage/FINN_URL"],
+    },
+    {
+        "Effect": "Allow",
+        "Action": ["ssm:GetParametersByPath"],
+        "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/dixie/armitage"],
+    },
+    {
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": ["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/dixie-armitage:log-stream:*"],
+    },
+    {
+        "Effect": "Allow",
+        "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        "Resource": "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123456789abcdef0",
+    },
+]
+
+
+def test_program_shaped_documents_pass_the_wildcard_and_escalation_rules() -> None:
+    policy = role_policy(role(), *PROGRAM_TASK_STATEMENTS)
+    for name in ("iam-no-wildcard-actions", "iam-no-wildcard-resources", "iam-no-privilege-escalation"):
+        assert messages(name, policy) == [], name
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("ssm:Get*", "ssm:Get* has a wildcard: name each action"),
+        ("s3:*Object", "s3:*Object has a wildcard: name each action"),
+        ("kms:Decrypt?", "kms:Decrypt? has a wildcard: name each action"),
+        ("*:*", "*:* has a wildcard in the service"),
+        ("*:GetParameter", "*:GetParameter has a wildcard in the service"),
+        ("s*:GetParameter", "s*:GetParameter has a wildcard in the service"),
+    ],
+)
+def test_wildcards_inside_action_names_are_refused(action: str, expected: str) -> None:
+    statement = {"Effect": "Allow", "Action": [action], "Resource": ["arn:aws:s3:::dixie-bucket/*"]}
+    found = messages("iam-no-wildcard-actions", role_policy(role(), statement))
+    assert len(found) == 1 and expected in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        ("arn:aws:ssm:*:*:parameter/*", "has a wildcard for the region"),
+        ("arn:aws:kms:us-east-1:*:key/*", "has a wildcard for the account"),
+        ("arn:*:ssm:us-east-1:123456789012:parameter/dixie/armitage/X", "has a wildcard for the partition"),
+        ("arn:aws:ssm:us-east-1:123456789012:parameter/*", "has a wildcard in its ssm resource"),
+        (
+            "arn:aws:ssm:us-east-1:123456789012:parameter/dixie/armitage/*",
+            "has a wildcard in its ssm resource",
+        ),
+        ("arn:aws:kms:us-east-1:123456789012:key/1234abcd-*", "has a wildcard in its kms resource"),
+        (
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:dixie-?",
+            "has a wildcard in its secretsmanager resource",
+        ),
+        ("arn:aws:iam::123456789012:role/*", "has a wildcard in its iam resource"),
+        ("arn:aws:logs:us-east-1:123456789012:log-group:*", "has a wildcard before the resource name"),
+        ("arn:aws:s3:::*", "has a wildcard before the resource name"),
+        ("arn:aws:s3:::dixie-*/*", "has a wildcard before the resource name"),
+        ("arn:aws:sns:us-east-1:123456789012:*", "has a wildcard before the resource name"),
+        ("parameter/dixie/armitage/X", "is not an ARN"),
+    ],
+)
+def test_wildcards_inside_resource_arns_are_refused(arn: str, expected: str) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameters"],
+        "Resource": [READ_PARAMETERS["Resource"][0], arn],
+    }
+    found = messages("iam-no-wildcard-resources", role_policy(role(), statement))
+    assert len(found) == 1, found
+    assert found[0].startswith(
+        f"RolePolicy 'service-execution-ssm': policy Statement[0].Resource[1] {expected}"
+    )
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:s3:::dixie-bucket/*",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/dixie-armitage:log-stream:*",
+        "arn:aws:sns:us-east-1:123456789012:dixie-armitage-alarms",
+        "arn:aws:iam::123456789012:role/dixie-armitage-ecs-task",
+    ],
+)
+def test_wildcards_inside_one_named_resource_are_allowed(arn: str) -> None:
+    statement = {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": arn}
+    assert messages("iam-no-wildcard-resources", role_policy(role(), statement)) == []
+
+
+def test_wildcard_arns_in_inline_and_standalone_policies_are_refused() -> None:
+    wide = document({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:us-east-1:*:key/*"})
+    inline = role(inlinePolicies=[{"name": "decrypt", "policy": wide}])
+    standalone = resource("aws:iam/policy:Policy", "decrypt-policy", {"name": "decrypt", "policy": wide})
+    assert messages("iam-no-wildcard-resources", inline) == [
+        "Role 'service-execution-role': inlinePolicies[0].policy Statement[0].Resource[0] has a wildcard for the account"
+    ]
+    assert messages("iam-no-wildcard-resources", standalone)
+
+
+def test_deny_statements_may_name_wildcard_arns() -> None:
+    deny = {"Effect": "Deny", "Action": "ssm:*", "Resource": "arn:aws:ssm:*:*:parameter/*"}
+    assert messages("iam-no-wildcard-resources", role_policy(role(), READ_PARAMETERS, deny)) == []
+
+
+# --- privilege escalation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "iam:PassRole",
+        "IAM:passrole",
+        "iam:Pass*",
+        "iam:Pass?ole",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:CreateAccessKey",
+        "iam:*Role*",
+        "iam:Put*",
+        "iam:DeleteRolePermissionsBoundary",
+        "sts:AssumeRole",
+        "sts:Assume*",
+        "lambda:CreateFunction",
+        "lambda:UpdateFunctionCode",
+        "ec2:RunInstances",
+        "ecs:RunTask",
+        "ecs:RegisterTaskDefinition",
+        "ssm:SendCommand",
+        "cloudformation:CreateStack",
+        "glue:CreateDevEndpoint",
+        "*",
+    ],
+)
+def test_privilege_escalation_actions_are_refused_however_written(action: str) -> None:
+    statement = {"Effect": "Allow", "Action": [action], "Resource": TASK_ARN}
+    found = messages("iam-no-privilege-escalation", role_policy(role(), statement))
+    assert len(found) == 1 and "grants privilege-escalation actions" in found[0], found
+
+
+TASK_ARN = "arn:aws:iam::123456789012:role/dixie-armitage-ecs-task"
+
+
+def test_escalation_is_refused_in_inline_policies_and_by_not_action() -> None:
+    inline = role(
+        inlinePolicies=[
+            {
+                "name": "x",
+                "policy": document(
+                    {"Effect": "Allow", "Action": "iam:AttachRolePolicy", "Resource": TASK_ARN}
+                ),
+            }
+        ]
+    )
+    assert messages("iam-no-privilege-escalation", inline)
+    not_action = role_policy(role(), {"Effect": "Allow", "NotAction": "s3:*", "Resource": TASK_ARN})
+    assert any("NotAction" in m for m in messages("iam-no-privilege-escalation", not_action))
+
+
+@pytest.mark.parametrize(
+    "action", ["iam:GetRole", "iam:List*", "sts:GetCallerIdentity", "ecs:DescribeServices"]
+)
+def test_read_only_actions_are_not_escalation(action: str) -> None:
+    statement = {"Effect": "Allow", "Action": [action], "Resource": TASK_ARN}
+    assert messages("iam-no-privilege-escalation", role_policy(role(), statement)) == []
+
+
+def test_denying_escalation_is_not_escalation() -> None:
+    deny = {"Effect": "Deny", "Action": ["iam:*", "sts:AssumeRole"], "Resource": "*"}
+    assert messages("iam-no-privilege-escalation", role_policy(role(), READ_PARAMETERS, deny)) == []
+
+
+def test_escalation_message_lists_what_a_wildcard_reaches() -> None:
+    statement = {"Effect": "Allow", "Action": ["iam:*"], "Resource": TASK_ARN}
+    [found] = messages("iam-no-privilege-escalation", role_policy(role(), statement))
+    assert "iam:Add*, iam:Attach*, iam:Create*, iam:Delete*PermissionsBoundary and " in found
+
+
+# --- AWS-managed policies on the task and execution roles -------------------------------------
+
+
+def task_and_execution(*extra: Callable[[Resource, Resource], Resource | list[Resource]]) -> list[str]:
+    task = role(name="service-task-role", physical="dixie-armitage-ecs-task")
+    execution = role()
+    resources = [
+        task,
+        execution,
+        attachment(execution, EXEC_POLICY),
+        task_definition(links={"taskRoleArn": [task], "executionRoleArn": [execution]}),
+    ]
+    for f in extra:
+        added = f(task, execution)
+        resources += added if isinstance(added, list) else [added]
+    return messages("iam-task-roles-no-aws-managed-policies", *resources)
+
+
+def test_program_shaped_roles_pass_the_managed_policy_rule() -> None:
+    assert task_and_execution() == []
+
+
+def test_task_role_may_carry_an_in_stack_customer_policy() -> None:
+    def in_stack(task: Resource, _: Resource) -> list[Resource]:
+        policy = resource(
+            "aws:iam/policy:Policy",
+            "data-access",
+            {"name": "dixie-data", "policy": document(*PROGRAM_TASK_STATEMENTS[3:])},
+            outputs={"arn": "arn:aws:iam::123456789012:policy/dixie-data"},
+        )
+        return [
+            policy,
+            resource(
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                "task-data",
+                {"role": task.plain["name"], "policyArn": "arn:aws:iam::123456789012:policy/dixie-data"},
+                links={"role": [task], "policyArn": [policy]},
+            ),
+        ]
+
+    assert task_and_execution(in_stack) == []
+
+
+@pytest.mark.parametrize(
+    ("attach", "expected"),
+    [
+        (
+            lambda t, e: attachment(t, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", name="t1"),
+            "RolePolicyAttachment 't1': policyArn attaches the AWS-managed policy AmazonS3ReadOnlyAccess to the task role",
+        ),
+        (
+            lambda t, e: attachment(t, "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess", name="t2"),
+            "AWS-managed policy ReadOnlyAccess to the task role",
+        ),
+        (
+            lambda t, e: attachment(
+                t, "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy", name="t3"
+            ),
+            "AWS-managed policy service-role/AmazonECSTaskExecutionRolePolicy to the task role",
+        ),
+        (
+            lambda t, e: resource(
+                "aws:iam/policyAttachment:PolicyAttachment",
+                "t4",
+                {"roles": [t.plain["name"]], "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"},
+            ),
+            "AWS-managed policy AmazonEC2ReadOnlyAccess to the task role",
+        ),
+        (
+            lambda t, e: resource(
+                "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                "t5",
+                {
+                    "roleName": t.plain["name"],
+                    "policyArns": ["arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"],
+                },
+            ),
+            "policyArns[0] attaches the AWS-managed policy CloudWatchReadOnlyAccess to the task role",
+        ),
+        (
+            lambda t, e: attachment(e, "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess", name="e1"),
+            "AWS-managed policy AmazonSSMReadOnlyAccess to the execution role",
+        ),
+        (
+            lambda t, e: attachment(t, "arn:aws:iam::999999999999:policy/someone-elses", name="t6"),
+            "attaches a managed policy defined outside this stack to the task role",
+        ),
+    ],
+)
+def test_aws_managed_and_unseen_policies_are_refused_on_the_service_roles(
+    attach: Callable[[Resource, Resource], Resource], expected: str
+) -> None:
+    found = task_and_execution(attach)
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_managed_policy_arns_on_the_role_itself_are_refused() -> None:
+    task = role(
+        name="service-task-role",
+        physical="dixie-armitage-ecs-task",
+        managedPolicyArns=["arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess"],
+    )
+    found = messages(
+        "iam-task-roles-no-aws-managed-policies", task, task_definition(taskRoleArn=task.outputs["arn"])
+    )
+    assert found == [
+        "Role 'service-task-role': managedPolicyArns[0] attaches the AWS-managed policy "
+        "AmazonDynamoDBReadOnlyAccess to the task role (AWS-managed policies grant whole services and "
+        "change without review)"
+    ]

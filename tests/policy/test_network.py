@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policy.support import ABSENT, egress_rule, ingress_rule, messages, resource, security_group
+from tests.policy.support import (
+    ABSENT,
+    egress_rule,
+    findings,
+    ingress_rule,
+    messages,
+    resource,
+    security_group,
+)
 
 
 def test_inline_world_ingress_is_refused_like_a_standalone_rule() -> None:
@@ -12,8 +20,9 @@ def test_inline_world_ingress_is_refused_like_a_standalone_rule() -> None:
         ingress=[{"protocol": "tcp", "fromPort": 6379.0, "toPort": 6379.0, "cidrBlocks": ["0.0.0.0/0"]}]
     )
     assert messages("sg-no-world-ingress", group) == [
-        "SecurityGroup 'network-sg': ingress[0].cidrBlocks/ipv6CidrBlocks must not admit 0.0.0.0/0 or ::/0 "
-        "(traffic arrives through the ALB's group)"
+        "SecurityGroup 'network-sg': ingress[0].cidrBlocks/ipv6CidrBlocks reach all public IPv4 space: "
+        "ingress must come only from security groups or private address space (traffic arrives through "
+        "the ALB's group)"
     ]
 
 
@@ -48,7 +57,7 @@ def test_private_egress_on_any_port_is_not_world_egress() -> None:
     )
 
 
-def test_world_egress_port_range_is_advised_against() -> None:
+def test_world_egress_port_range_is_refused() -> None:
     assert messages("sg-world-egress-https-only", egress_rule(fromPort=0.0, toPort=65535.0))
 
 
@@ -124,3 +133,142 @@ def test_target_group_without_health_check_path_is_refused() -> None:
         {"name": "dixie-armitage", "targetType": "ip", "healthCheck": {"enabled": True}},
     )
     assert any("healthCheck.path" in m for m in messages("lb-target-group-ip-health-checked", group))
+
+
+# --- world-reachable ingress, however the CIDRs are written -----------------------------------
+
+
+def legacy_rule(
+    direction: str, protocol: str, ports: tuple[float, float], cidrs: list[str], v6: list[str]
+) -> object:
+    return resource(
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "legacy",
+        {
+            "type": direction,
+            "protocol": protocol,
+            "fromPort": ports[0],
+            "toPort": ports[1],
+            "cidrBlocks": cidrs,
+            "ipv6CidrBlocks": v6,
+            "securityGroupId": "sg-1",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            security_group(
+                ingress=[
+                    {
+                        "protocol": "tcp",
+                        "fromPort": 3001.0,
+                        "toPort": 3001.0,
+                        "cidrBlocks": ["0.0.0.0/1", "128.0.0.0/1"],
+                    }
+                ]
+            ),
+            "ingress[0].cidrBlocks/ipv6CidrBlocks reach all public IPv4 space",
+        ),
+        (
+            legacy_rule("ingress", "tcp", (3001.0, 3001.0), [], ["::/1", "8000::/1"]),
+            "cidrBlocks/ipv6CidrBlocks reach all public IPv6 space",
+        ),
+        (
+            ingress_rule(referencedSecurityGroupId=ABSENT, cidrIpv6="::ffff:0:0/96"),
+            "cidrIpv4/cidrIpv6 reach public addresses such as ::ffff:0:0/96",
+        ),
+        (
+            ingress_rule(referencedSecurityGroupId=ABSENT, cidrIpv4="0.0.0.0/1"),
+            "cidrIpv4/cidrIpv6 reach public addresses such as 0.0.0.0/5",
+        ),
+        (
+            ingress_rule(referencedSecurityGroupId=ABSENT, cidrIpv4="8.8.8.0/24"),
+            "cidrIpv4/cidrIpv6 reach public addresses such as 8.8.8.0/24",
+        ),
+        (
+            ingress_rule(referencedSecurityGroupId=ABSENT, cidrIpv4="10.0.0.0/7"),
+            "cidrIpv4/cidrIpv6 reach public addresses such as 11.0.0.0/8",
+        ),
+        (
+            ingress_rule(referencedSecurityGroupId=ABSENT, cidrIpv4="0.0.0.0/0 "),
+            "cidrIpv4/cidrIpv6 reach all public IPv4 space",
+        ),
+        (
+            ingress_rule(referencedSecurityGroupId=ABSENT, cidrIpv4="everyone"),
+            "cidrIpv4/cidrIpv6 must hold only valid CIDRs",
+        ),
+    ],
+)
+def test_ingress_from_public_space_is_refused_however_written(rule: object, expected: str) -> None:
+    found = messages("sg-no-world-ingress", rule)
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_the_internet_split_across_two_rule_resources_is_refused_on_each() -> None:
+    low = ingress_rule(name="low", referencedSecurityGroupId=ABSENT, cidrIpv4="0.0.0.0/1")
+    high = ingress_rule(name="high", referencedSecurityGroupId=ABSENT, cidrIpv4="128.0.0.0/1")
+    assert [f.name for f in findings("sg-no-world-ingress", low, high)] == ["low", "high"]
+
+
+@pytest.mark.parametrize(
+    "cidr", ["10.0.0.0/8", "172.16.0.0/12", "192.168.10.0/24", "100.64.0.0/10", "fd00:1234::/32"]
+)
+def test_ingress_from_private_space_is_allowed(cidr: str) -> None:
+    key = "cidrIpv6" if ":" in cidr else "cidrIpv4"
+    assert (
+        messages("sg-no-world-ingress", ingress_rule(referencedSecurityGroupId=ABSENT, **{key: cidr})) == []
+    )
+
+
+# --- unrestricted egress ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        egress_rule(ipProtocol="-1", fromPort=ABSENT, toPort=ABSENT),
+        egress_rule(ipProtocol="-1", cidrIpv4="0.0.0.0/1", fromPort=ABSENT, toPort=ABSENT),
+        egress_rule(fromPort=0.0, toPort=65535.0),
+        egress_rule(fromPort=443.0, toPort=1024.0),
+        egress_rule(ipProtocol="udp", cidrIpv4=ABSENT, cidrIpv6="::/0"),
+        egress_rule(fromPort=80.0, toPort=80.0, cidrIpv4="52.0.0.0/8"),
+        legacy_rule("egress", "all", (0.0, 0.0), ["0.0.0.0/1", "128.0.0.0/1"], []),
+        security_group(
+            egress=[{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": ["0.0.0.0/0"]}]
+        ),
+    ],
+)
+def test_unrestricted_egress_to_public_space_is_refused(rule: object) -> None:
+    found = findings("sg-world-egress-https-only", rule)
+    assert found and {f.level for f in found} == {"mandatory"}
+    assert "egress to public address space must be tcp on one allowed port" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        egress_rule(),
+        egress_rule(cidrIpv4=ABSENT, cidrIpv6="::/0"),
+        legacy_rule("egress", "tcp", (443.0, 443.0), ["0.0.0.0/1", "128.0.0.0/1"], []),
+        egress_rule(ipProtocol="-1", cidrIpv4="10.0.0.0/8", fromPort=ABSENT, toPort=ABSENT),
+        egress_rule(
+            ipProtocol="tcp",
+            cidrIpv4=ABSENT,
+            referencedSecurityGroupId="sg-0efs",
+            fromPort=2049.0,
+            toPort=2049.0,
+        ),
+    ],
+)
+def test_https_and_private_egress_are_allowed(rule: object) -> None:
+    assert messages("sg-world-egress-https-only", rule) == []
+
+
+def test_all_protocols_to_split_public_space_is_refused() -> None:
+    rule = legacy_rule("egress", "-1", (0.0, 0.0), ["0.0.0.0/1", "128.0.0.0/1"], [])
+    assert messages("sg-no-all-protocols-to-world", rule)
+    private = legacy_rule("egress", "-1", (0.0, 0.0), ["10.0.0.0/8"], [])
+    assert messages("sg-no-all-protocols-to-world", private) == []

@@ -68,7 +68,22 @@ def test_policy_names_are_unique() -> None:
 
 
 def test_docs_table_lists_every_policy_with_its_level() -> None:
-    text = (POLICY_DIR.parent / "README.md").read_text()
+    text = (POLICY_DIR.parent / "docs" / "policy.md").read_text()
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| `") and (" | resource | " in line or " | stack | " in line)
+    ]
+    assert len(rows) == len(dixie_policies.POLICIES)
     for policy in dixie_policies.POLICIES:
         assert policy.enforcement_level is not None
         assert f"| `{policy.name}` | {policy.enforcement_level.value} |" in text, policy.name
+
+
+def test_docs_and_readme_count_the_policies() -> None:
+    levels = [p.enforcement_level.value for p in dixie_policies.POLICIES if p.enforcement_level]
+    summary = (
+        f"{len(levels)} policies ({levels.count('mandatory')} mandatory, {levels.count('advisory')} advisory)"
+    )
+    assert summary in (POLICY_DIR.parent / "docs" / "policy.md").read_text()
+    assert f"({len(levels)} policies)" in (POLICY_DIR.parent / "README.md").read_text()

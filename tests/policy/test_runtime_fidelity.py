@@ -74,5 +74,5 @@ def test_every_policy_is_typed_levelled_and_cites_controls() -> None:
 
 def test_stack_policies_are_counted_once_per_stack() -> None:
     stack_policy_names = [p.name for p in POLICIES.values() if isinstance(p, StackValidationPolicy)]
-    assert len(stack_policy_names) == 7
+    assert len(stack_policy_names) == 8
     assert check_resources([service()], policies=[POLICIES[n] for n in stack_policy_names]) == []

@@ -1,35 +1,44 @@
-"""The alarm topic, seven alarms and two log metric filters."""
+"""The alarm topic, its alarms, log metric filters and the failed-deployment route.
+
+Expected values come from the sources, not from the code: the facts sheet's thresholds, its
+"Corrections" (which metric AWS publishes where, what a deploy does to the target group), the
+app's log lines and ECS's event format.
+"""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from dixie_infra.offline import Evaluation
-from tests.program.helpers import ALARM
+from dixie_infra.offline import Evaluation, OfflineMocks, evaluate
+from tests.program.conftest import armitage_config
+from tests.program.helpers import ALARM, REPLICATION_GROUP, SERVICE
 
 TG_SUFFIX_PREFIX = "targetgroup/dixie-armitage/"
 LB_SUFFIX = "app/arrakis-staging-alb/0d434b50265789c1"
 ECS_DIMS = {"ClusterName": "arrakis-staging-cluster", "ServiceName": "dixie-armitage"}
+ACCOUNT = "891376933289"
+SERVICE_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT}:service/arrakis-staging-cluster/dixie-armitage"
 
 EXPECTED = {
-    # name: (namespace, metric, comparison, threshold, period, periods, statistic)
+    # name: (namespace, metric, comparison, threshold, period, statistic)
+    # Two writers: RunningTaskCount exists only in ECS/ContainerInsights (Corrections).
     "dixie-armitage-desired-count-drift": (
         "ECS/ContainerInsights",
-        "DesiredTaskCount",
+        "RunningTaskCount",
         "GreaterThanThreshold",
         1,
         60,
-        1,
         "Maximum",
     ),
-    "dixie-armitage-cpu-high": ("AWS/ECS", "CPUUtilization", "GreaterThanThreshold", 80, 300, 3, "Average"),
+    "dixie-armitage-cpu-high": ("AWS/ECS", "CPUUtilization", "GreaterThanThreshold", 80, 300, "Average"),
     "dixie-armitage-memory-high": (
         "AWS/ECS",
         "MemoryUtilization",
         "GreaterThanThreshold",
         80,
         300,
-        3,
         "Average",
     ),
     "dixie-armitage-unhealthy-hosts": (
@@ -38,7 +47,6 @@ EXPECTED = {
         "LessThanThreshold",
         1,
         60,
-        3,
         "Minimum",
     ),
     "dixie-armitage-finn-latency-p95": (
@@ -47,17 +55,7 @@ EXPECTED = {
         "GreaterThanThreshold",
         5,
         60,
-        5,
         "p95",
-    ),
-    "dixie-armitage-redis-memory-high": (
-        "AWS/ElastiCache",
-        "DatabaseMemoryUsagePercentage",
-        "GreaterThanThreshold",
-        70,
-        300,
-        3,
-        "Average",
     ),
     "dixie-armitage-circuit-breaker-open": (
         "Dixie/armitage",
@@ -65,9 +63,16 @@ EXPECTED = {
         "GreaterThanThreshold",
         0,
         60,
-        1,
         "Sum",
     ),
+}
+EVALUATION_PERIODS = {
+    "dixie-armitage-desired-count-drift": 1,
+    "dixie-armitage-cpu-high": 3,
+    "dixie-armitage-memory-high": 3,
+    "dixie-armitage-finn-latency-p95": 5,
+    "dixie-armitage-circuit-breaker-open": 1,
+    "dixie-armitage-redis-memory-high": 3,
 }
 
 
@@ -75,18 +80,20 @@ def _alarms(evaluation: Evaluation) -> dict[str, dict]:
     return {r.plain["name"]: r.plain for r in evaluation.of_type(ALARM)}
 
 
-def test_seven_alarms_with_the_facts_sheet_thresholds(armitage: Evaluation) -> None:
+def test_alarms_watch_the_metrics_aws_publishes_at_the_facts_sheet_thresholds(armitage: Evaluation) -> None:
     alarms = _alarms(armitage)
-    assert set(alarms) == set(EXPECTED)
-    for name, (namespace, metric, comparison, threshold, period, periods, stat) in EXPECTED.items():
+    assert set(alarms) == {*EXPECTED, "dixie-armitage-redis-memory-high"}
+    for name, (namespace, metric, comparison, threshold, period, stat) in EXPECTED.items():
         a = alarms[name]
         assert (a["namespace"], a["metricName"], a["comparisonOperator"]) == (
             namespace,
             metric,
             comparison,
         ), name
-        assert (a["threshold"], a["period"], a["evaluationPeriods"]) == (threshold, period, periods), name
+        assert (a["threshold"], a["period"]) == (threshold, period), name
         assert a.get("statistic", a.get("extendedStatistic")) == stat, name
+    for name, periods in EVALUATION_PERIODS.items():
+        assert alarms[name]["evaluationPeriods"] == periods, name
 
 
 def test_every_alarm_notifies_the_topic_on_alarm_and_ok(each_stack: Evaluation) -> None:
@@ -95,6 +102,25 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_ok(each_stack: Evaluation) 
     for alarm in _alarms(each_stack).values():
         assert alarm["alarmActions"] == [topic.outputs["arn"]]
         assert alarm["okActions"] == [topic.outputs["arn"]]
+
+
+def test_no_alarm_waits_for_the_service_or_redis(each_stack: Evaluation) -> None:
+    # An alarm built from the service's outputs is created only after steady state (never, if
+    # the rollout fails); one built from Redis's, 10-15 minutes late.
+    service = each_stack.one(SERVICE).urn
+    redis = each_stack.one(REPLICATION_GROUP).urn
+    watchers = [
+        *each_stack.of_type(ALARM),
+        *each_stack.of_type("aws:cloudwatch/eventRule:EventRule"),
+        *each_stack.of_type("aws:cloudwatch/eventTarget:EventTarget"),
+        *each_stack.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter"),
+        *each_stack.of_type("aws:sns/topicPolicy:TopicPolicy"),
+    ]
+    assert len(watchers) >= 12
+    for resource in watchers:
+        waits_for = each_stack.depends_on(resource)
+        assert service not in waits_for, resource.name
+        assert redis not in waits_for, resource.name
 
 
 def test_alarm_dimensions_address_this_service(armitage: Evaluation) -> None:
@@ -109,23 +135,131 @@ def test_alarm_dimensions_address_this_service(armitage: Evaluation) -> None:
         dims = alarms[name]["dimensions"]
         assert dims["LoadBalancer"] == LB_SUFFIX
         assert dims["TargetGroup"].startswith(TG_SUFFIX_PREFIX)
-    assert alarms["dixie-armitage-redis-memory-high"]["dimensions"] == {
-        "CacheClusterId": "dixie-armitage-001"
+
+
+def _node_queries(alarm: dict) -> tuple[list[str], str]:
+    nodes = [q["metric"]["dimensions"]["CacheClusterId"] for q in alarm["metricQueries"] if "metric" in q]
+    (expression,) = [q for q in alarm["metricQueries"] if q.get("returnData")]
+    for q in alarm["metricQueries"]:
+        if "metric" in q:
+            assert (q["metric"]["namespace"], q["metric"]["metricName"]) == (
+                "AWS/ElastiCache",
+                "DatabaseMemoryUsagePercentage",
+            )
+    return nodes, expression["expression"]
+
+
+def test_redis_memory_is_watched_on_every_node(armitage: Evaluation, production: Evaluation) -> None:
+    # ElastiCache publishes DatabaseMemoryUsagePercentage per node (<group>-001, ...), not per
+    # replication group; after a failover the primary is another node.
+    alarm = _alarms(armitage)["dixie-armitage-redis-memory-high"]
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 70)
+    assert _node_queries(alarm) == (["dixie-armitage-001"], "MAX([node1])")
+    prod = next(a for a in _alarms(production).values() if a["name"] == "dixie-bff-redis-memory-high")
+    assert _node_queries(prod) == (["dixie-bff-001", "dixie-bff-002"], "MAX([node1, node2])")
+
+
+def test_two_writer_alarm_never_reads_missing_data_as_ok(armitage: Evaluation) -> None:
+    # Without Container Insights the metric does not exist: that must show, not pass as OK.
+    alarm = _alarms(armitage)["dixie-armitage-desired-count-drift"]
+    assert alarm["treatMissingData"] in ("missing", "breaching")
+    topic = armitage.one("aws:sns/topic:Topic").outputs["arn"]
+    assert alarm["insufficientDataActions"] == [topic]
+
+
+def _breaching_buckets(outage: int, start: int, period: int) -> int:
+    """One-minute buckets whose Minimum HealthyHostCount is 0 for an outage of ``outage`` s."""
+    first, last = start // period, (start + outage - 1) // period
+    return last - first + 1
+
+
+@pytest.mark.parametrize("outage", [80, 135, 160])
+def test_unhealthy_hosts_stays_quiet_through_a_routine_deploy(armitage: Evaluation, outage: int) -> None:
+    # A stop-before-start deploy has no healthy target for (deregistration + start + 2 checks):
+    # 80 s with our settings, 135 s with the split's, and up to twice ours on a slow pull.
+    alarm = _alarms(armitage)["dixie-armitage-unhealthy-hosts"]
+    period, periods = int(alarm["period"]), int(alarm["evaluationPeriods"])
+    worst = max(_breaching_buckets(outage, start, period) for start in range(period))
+    assert worst < periods, (outage, worst, periods)
+
+
+def test_unhealthy_hosts_still_fires_on_a_real_outage(armitage: Evaluation) -> None:
+    alarm = _alarms(armitage)["dixie-armitage-unhealthy-hosts"]
+    assert alarm["treatMissingData"] == "breaching"
+    assert alarm["period"] * alarm["evaluationPeriods"] <= 10 * 60
+
+
+def test_a_parked_service_silences_only_unhealthy_hosts(armitage: Evaluation) -> None:
+    assert all(a.get("actionsEnabled", True) for a in _alarms(armitage).values())
+    config, secret_keys = armitage_config()
+    parked = evaluate(
+        "armitage",
+        {**config, "dixie:desiredCount": 0},
+        secret_keys=secret_keys,
+        mocks=OfflineMocks(account=ACCOUNT),
+    )
+    enabled = {name: a.get("actionsEnabled", True) for name, a in _alarms(parked).items()}
+    assert enabled.pop("dixie-armitage-unhealthy-hosts") is False
+    assert all(enabled.values()), enabled
+
+
+def test_a_failed_deployment_reaches_the_topic(armitage: Evaluation) -> None:
+    rule = armitage.one("aws:cloudwatch/eventRule:EventRule")
+    assert rule.plain["name"] == "dixie-armitage-deployment-failed"
+    # ECS's event: detail-type "ECS Deployment State Change", resources = [service ARN with the
+    # cluster name in its path], detail.eventName SERVICE_DEPLOYMENT_FAILED (ECS developer guide).
+    assert json.loads(rule.plain["eventPattern"]) == {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Deployment State Change"],
+        "resources": [SERVICE_ARN],
+        "detail": {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]},
     }
+    target = armitage.one("aws:cloudwatch/eventTarget:EventTarget").plain
+    topic = armitage.one("aws:sns/topic:Topic").outputs["arn"]
+    assert (target["rule"], target["arn"]) == ("dixie-armitage-deployment-failed", topic)
+
+
+def test_topic_admits_eventbridge_for_that_rule_only_and_cloudwatch_for_our_alarms(
+    armitage: Evaluation,
+) -> None:
+    topic = armitage.one("aws:sns/topic:Topic").outputs["arn"]
+    rule = armitage.one("aws:cloudwatch/eventRule:EventRule").outputs["arn"]
+    resource = armitage.one("aws:sns/topicPolicy:TopicPolicy")
+    assert resource.plain["arn"] == topic
+    statements = {s["Principal"]["Service"]: s for s in json.loads(resource.plain["policy"])["Statement"]}
+    assert set(statements) == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
+    events = statements["events.amazonaws.com"]
+    assert (events["Effect"], events["Action"], events["Resource"]) == ("Allow", "sns:Publish", topic)
+    assert events["Condition"] == {"ArnEquals": {"aws:SourceArn": rule}}
+    alarms = statements["cloudwatch.amazonaws.com"]
+    assert alarms["Action"] == "sns:Publish"
+    assert alarms["Condition"] == {
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:dixie-armitage-*"},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+    }
+    # Every alarm's ARN falls under the pattern CloudWatch may publish for.
+    for alarm in armitage.of_type(ALARM):
+        assert alarm.outputs["arn"].startswith(
+            f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:dixie-armitage-"
+        )
 
 
 @pytest.mark.parametrize(
     ("name", "pattern", "metric"),
     [
+        # finn-client.ts logs circuit_state on every breaker transition.
         ("dixie-armitage-circuit-breaker-open", '{ $.circuit_state = "open" }', "CircuitBreakerOpen"),
+        # The request logger's status/path line (logger.ts), not the allowlist's in-memory audit.
         (
             "dixie-armitage-allowlist-denied",
-            '{ $.auth_type = "none" && $.action = "denied" }',
+            '{ ($.status = 401 || $.status = 403) && $.path = "/api/*" }',
             "AllowlistDenied",
         ),
     ],
 )
-def test_metric_filters_count_log_events(armitage: Evaluation, name: str, pattern: str, metric: str) -> None:
+def test_metric_filters_count_log_lines_the_app_prints(
+    armitage: Evaluation, name: str, pattern: str, metric: str
+) -> None:
     filters = {
         r.plain["name"]: r.plain for r in armitage.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
     }

@@ -20,6 +20,7 @@ def test_service_sg_admits_only_the_alb_on_the_app_port(armitage: Evaluation) ->
 def test_service_sg_egress_is_exactly_https_out_and_private_ports(armitage: Evaluation) -> None:
     service_sg = sg_id(armitage, "dixie-armitage-ecs")
     redis_sg = sg_id(armitage, "dixie-armitage-redis")
+    data_sg = sg_id(armitage, "dixie-armitage-efs")
     egress = {
         (r["fromPort"], r.get("cidrIpv4") or r.get("referencedSecurityGroupId"))
         for r in rules(armitage, EGRESS, service_sg)
@@ -30,6 +31,7 @@ def test_service_sg_egress_is_exactly_https_out_and_private_ports(armitage: Eval
         (4222, "10.0.0.0/8"),
         (4317, "10.0.0.0/8"),
         (6379, redis_sg),
+        (2049, data_sg),
     }
     assert all(r["ipProtocol"] == "tcp" for r in rules(armitage, EGRESS, service_sg))
 
@@ -49,7 +51,7 @@ def test_nats_ingress_rule_admits_dixies_sg_on_4222(armitage: Evaluation) -> Non
 def test_other_teams_security_groups_are_never_managed(each_stack: Evaluation) -> None:
     managed = {r.plain["name"] for r in each_stack.of_type(SG)}
     service = each_stack.plain_outputs["serviceName"]
-    assert managed == {f"{service}-ecs", f"{service}-redis"}
+    assert managed == {f"{service}-ecs", f"{service}-redis", f"{service}-efs"}
 
 
 def test_security_groups_carry_no_inline_rules(each_stack: Evaluation) -> None:
@@ -73,6 +75,7 @@ def test_descriptions_that_force_replacement_keep_the_terraform_text(armitage: E
     # destroyed and re-created (dropping the rules that reference them) and the parameter group
     # in use by Redis cannot be replaced at all.
     groups = {r.plain["name"]: r.plain["description"] for r in armitage.of_type(SG)}
+    del groups["dixie-armitage-efs"]  # new: nothing to keep
     assert groups == {
         "dixie-armitage-ecs": "Dixie BFF ECS task security group",
         "dixie-armitage-redis": "Dixie dedicated ElastiCache Redis",

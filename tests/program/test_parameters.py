@@ -44,8 +44,9 @@ def test_database_url_points_at_the_rds_lookup_with_the_generated_password(armit
     assert lookup["dbInstanceIdentifier"] == "arrakis-staging-postgres"
     url = urlsplit(parameter_value(armitage, "DATABASE_URL"))
     assert url.scheme == "postgresql"
-    assert url.hostname == "arrakis-staging-postgres.c" + url.hostname.split(".c", 1)[1]
-    assert url.hostname.endswith(".us-east-1.rds.amazonaws.com")
+    host = url.hostname or ""
+    assert host == "arrakis-staging-postgres.c" + host.split(".c", 1)[1]
+    assert host.endswith(".us-east-1.rds.amazonaws.com")
     assert (url.username, url.port, url.path) == ("dixie", 5432, "/dixie")
     generated = armitage.one("random:index/randomPassword:RandomPassword", "parameters-database-password")
     assert is_secret(generated.outputs["result"])

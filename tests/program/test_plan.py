@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from dixie_infra.offline import main
+from dixie_infra.offline.plan import main
 from dixie_infra.settings import project_root
 
 
@@ -26,6 +26,14 @@ def test_plan_lists_every_resource_and_says_ids_are_placeholders(capsys) -> None
     ):
         assert name in out
     assert "dixieBaseUrl" in out and "https://dixie-armitage.arrakis.community" in out
+
+
+def test_plan_prints_values_as_text_not_markup(capsys) -> None:
+    # "[secret]" read as rich markup printed as an empty value.
+    assert main(["--stack", "armitage"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "/dixie/armitage/DATABASE_URL" in line)
+    assert "value=[secret]" in line
 
 
 def test_plan_json_masks_every_secret(capsys) -> None:

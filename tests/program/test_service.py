@@ -110,8 +110,29 @@ def test_container_logs_and_health_check(armitage: Evaluation) -> None:
         },
     }
     check = c["healthCheck"]
-    assert (check["interval"], check["timeout"], check["retries"], check["startPeriod"]) == (30, 5, 3, 60)
+    # Above the health endpoint's sequential worst case (Finn 5 s + PostgreSQL connect 5 s, from
+    # the app's source), or ECS restarts a Dixie that is only waiting on a hanging Finn.
+    assert check["timeout"] > 10 and check["interval"] > check["timeout"]
+    assert (check["retries"], check["startPeriod"]) == (3, 60)
     assert check["command"][0] == "CMD-SHELL" and "http://localhost:3001/api/health" in check["command"][1]
+
+
+def test_fargate_container_does_not_set_privileged(armitage: Evaluation) -> None:
+    # Fargate rejects the privileged parameter; it must be absent, not false.
+    assert "privileged" not in container(armitage)
+
+
+def test_task_role_may_only_mount_the_data_volume(armitage: Evaluation) -> None:
+    doc = policy(armitage.one("aws:iam/rolePolicy:RolePolicy", "service-task-permissions"))
+    (statement,) = doc["Statement"]
+    file_system = armitage.one("aws:efs/fileSystem:FileSystem")
+    access_point = armitage.one("aws:efs/accessPoint:AccessPoint")
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert statement["Resource"] == [file_system.outputs["arn"]]
+    assert statement["Condition"] == {
+        "StringEquals": {"elasticfilesystem:AccessPointArn": access_point.outputs["arn"]}
+    }
 
 
 def test_log_group_keeps_thirty_days(armitage: Evaluation) -> None:
@@ -149,5 +170,7 @@ def test_roles_trust_only_ecs_tasks(armitage: Evaluation) -> None:
     for doc in roles.values():
         (statement,) = doc["Statement"]
         assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        # Only for this account's tasks (confused-deputy guard).
+        assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "891376933289"}}
     task_def = armitage.one(TASK_DEF).plain
     assert task_def["executionRoleArn"] != task_def["taskRoleArn"]
