@@ -24,7 +24,7 @@ SYNCED_PLAN := $(VENV)/.synced-plan
 SYNCED_RUNTIME := $(VENV)/.synced-runtime
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-plan setup-runtime test lint format plan preview up bench clean
+.PHONY: help setup setup-plan setup-runtime test lint format plan preview up bench fuzz clean
 
 help: ## list the targets (this text)
 	@echo "usage: make TARGET [STACK=armitage] [POLICY_CONFIG=policy/<file>.json]"
@@ -80,6 +80,11 @@ up: setup-runtime ## pulumi up of STACK with the policy pack (asks before changi
 
 bench: setup ## the benchmarks (python -m benchmarks)
 	$(VENV)/bin/python -m benchmarks
+
+# Generated hostile stack files against `make plan` and the mock runtime; prints the figures.
+FUZZ_EXAMPLES ?= 1000
+fuzz: setup ## FUZZ_EXAMPLES (default 1000) generated hostile stack files; prints the figures
+	$(VENV)/bin/python -m tests.program.settings_fuzz --examples $(FUZZ_EXAMPLES)
 
 clean: ## remove the virtualenv, the tool install and the caches
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache .mypy_cache

@@ -3,12 +3,17 @@ any resource is registered."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dixie_infra.offline import OfflineMocks
-from dixie_infra.settings import SettingsError, load_stack_file, parse_settings, split_config
+from dixie_infra.offline import main as offline_main
+from dixie_infra.settings import SettingsError, load_stack_file, parse_settings, project_root, split_config
+from dixie_infra.settings.schema import validate_config
 from tests.program.conftest import armitage_config, run
 
 _DROP = object()
@@ -291,3 +296,330 @@ def test_an_all_digit_tag_read_as_a_yaml_number_says_to_quote_it() -> None:
     values, aws = split_config(_config())
     with pytest.raises(SettingsError, match=r"dixie:imageTag: must be a string, got int \(quote it in YAML"):
         parse_settings("armitage", {**values, "imageTag": 1234567}, aws)
+
+
+# --- hostile input (issue: the configuration refuses what it must, and never leaks a secret) ----
+
+_ARMITAGE_TEXT = (project_root() / "Pulumi.armitage.yaml").read_text()
+_SECRET = "Sx7hunter2CorrectHorse"
+
+
+def _file(old: str, new: str) -> str:
+    assert old in _ARMITAGE_TEXT, old
+    return _ARMITAGE_TEXT.replace(old, new, 1)
+
+
+def _bomb(width: int = 9, levels: int = 9) -> str:
+    items = ["&l0 [" + ", ".join(["lol"] * width) + "]"]
+    items += [f"&l{i} [" + ", ".join([f"*l{i - 1}"] * width) + "]" for i in range(1, levels + 1)]
+    return "[" + ", ".join(items) + "]"
+
+
+# (case, stack file text, key named, what the message says). Each was accepted, or crashed, or
+# hung, before the stack file had its own reader.
+HOSTILE_FILES = [
+    (
+        "cluster-left-empty",
+        _file("dixie:cluster: arrakis-staging-cluster", "dixie:cluster:"),
+        "dixie:cluster",
+        "is empty",
+    ),
+    (
+        "cluster-yaml-boolean",
+        _file("dixie:cluster: arrakis-staging-cluster", "dixie:cluster: true"),
+        "dixie:cluster",
+        "must be a string, got a boolean",
+    ),
+    (
+        "region-twice",
+        _ARMITAGE_TEXT + "  aws:region: eu-west-1\n",
+        "aws:region",
+        "appears 2 times",
+    ),
+    (
+        "nested-key-twice",
+        _file("    zoneId: Z35SXDOTRQ7X7K", "    zoneId: Z35SXDOTRQ7X7K\n    zoneId: Z35SXDOTRQ7X7K"),
+        "dixie:alb.zoneId",
+        "appears 2 times",
+    ),
+    (
+        "5000-digit-integer",
+        _file("dixie:desiredCount: 1", "dixie:desiredCount: " + "9" * 5000),
+        "dixie:desiredCount",
+        "plain whole number",
+    ),
+    (
+        "secure-on-aws-key",
+        _file("aws:region: us-east-1", "aws:region:\n    secure: v1:c2VjcmV0"),
+        "aws:region",
+        "is set as a secret",
+    ),
+    (
+        "yaml-date",
+        _file('dixie:imageTag: "b3eef1a"', "dixie:imageTag: 2024-01-01"),
+        "dixie:imageTag",
+        "as a date",
+    ),
+    (
+        "binary-tag",
+        _file('dixie:imageTag: "b3eef1a"', "dixie:imageTag: !!binary YjNlZWYxYQ=="),
+        "dixie:imageTag",
+        "'!!binary'",
+    ),
+    (
+        "deep-nesting",
+        _file("dixie:desiredCount: 1", "dixie:desiredCount: " + "[" * 5000 + "]" * 5000),
+        "dixie:desiredCount",
+        "nested deeper than",
+    ),
+    ("alias-bomb", _ARMITAGE_TEXT + f"  dixie:corsOrigins: {_bomb()}\n", "dixie:corsOrigins", "YAML aliases"),
+    (
+        "recursive-alias",
+        _file("dixie:desiredCount: 1", "dixie:desiredCount: &loop [*loop]"),
+        "dixie:desiredCount",
+        "nested deeper than",
+    ),
+    (
+        "yaml-1.1-boolean",
+        _ARMITAGE_TEXT + "  dixie:redisAuth: off\n",
+        "dixie:redisAuth",
+        "write true or false",
+    ),
+    (
+        "octal-integer",
+        _file("dixie:listenerPriority: 220", "dixie:listenerPriority: 0334"),
+        "dixie:listenerPriority",
+        "no leading zeros",
+    ),
+    (
+        "huge-file",
+        _ARMITAGE_TEXT + "# " + "x" * 70_000 + "\n",
+        "Pulumi.armitage.yaml",
+        "larger than 64 KiB",
+    ),
+    (
+        "esc-environment",
+        "environment:\n  - dixie-armitage\n" + _ARMITAGE_TEXT,
+        "environment",
+        "not allowed at the top of a stack file",
+    ),
+    (
+        "unquoted-account-id",
+        _file('- "891376933289"', "- 891376933289"),
+        "aws:allowedAccountIds",
+        "must be a string, got int (quote it",
+    ),
+    (
+        "misspelt-namespace",
+        _ARMITAGE_TEXT + f"  dixi:databasePassword: {_SECRET}\n",
+        "dixi:databasePassword",
+        "did you mean dixie:databasePassword?",
+    ),
+    (
+        "plain-secret",
+        _ARMITAGE_TEXT + f"  dixie:databasePassword: {_SECRET}\n",
+        "dixie:databasePassword",
+        "must be set as a secret",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "key", "says"), HOSTILE_FILES, ids=[h[0] for h in HOSTILE_FILES])
+def test_hostile_stack_file_is_refused_by_plan_naming_the_key(
+    case: str, text: str, key: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.armitage.yaml").write_text(text)
+    assert offline_main(["--stack", "armitage", "--project-dir", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith(f"  - {key}: ")]
+    assert any(says in line for line in lines), captured.err
+    # One fault, one problem: a refused value is not also reported as missing.
+    assert captured.err.count("\n  - ") == 1, captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert _SECRET not in captured.err
+    assert all(len(line) < 600 for line in captured.err.splitlines())
+    with pytest.raises(SettingsError):
+        load_stack_file("armitage", tmp_path)
+
+
+def test_hostile_files_are_refused_by_a_real_interpreter_fast_and_small(tmp_path: Path) -> None:
+    # What `make plan` runs. The bomb expands to 9**10 strings if anything walks it; the cap on
+    # memory makes an expansion fail the run instead of the machine.
+    text = _ARMITAGE_TEXT + f"  dixie:corsOrigins: {_bomb()}\n  dixi:databasePassword: {_SECRET}\n"
+    (tmp_path / "Pulumi.armitage.yaml").write_text(text)
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'ulimit -v 1500000; exec "$0" -m dixie_infra.offline --stack armitage --project-dir "$1"',
+            sys.executable,
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=project_root(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "dixie:corsOrigins: uses more than 4 YAML aliases" in done.stderr
+    # Past the budget the file is not composed further: the other key is not reached.
+    assert "1 configuration problem(s)" in done.stderr
+    assert _SECRET not in done.stderr + done.stdout and "Traceback" not in done.stderr
+
+
+# (case, CLI config, secret keys, key named, what the message says). Handed over as the CLI does
+# (every value text); refused before any resource is registered.
+HOSTILE_CLI = [
+    ("listener-empty", _config(**_with("alb", listenerArn="")), (), "dixie:alb.listenerArn", "is empty"),
+    (
+        "nats-sg-empty",
+        _config(**_with("nats", securityGroupId="")),
+        (),
+        "dixie:nats.securityGroupId",
+        "is empty",
+    ),
+    ("finn-empty-object", _config(dixie__finn={}), (), "dixie:finn.url", "is required"),
+    ("alb-empty-object", _config(dixie__alb={}), (), "dixie:alb.arn", "is required"),
+    ("database-empty-object", _config(dixie__database={}), (), "dixie:database", "exactly one of"),
+    (
+        "task-cpu-zero",
+        _config(dixie__task={"cpu": 0, "memory": 512}),
+        (),
+        "dixie:task.cpu",
+        "0 is not a Fargate cpu size",
+    ),
+    ("task-half", _config(dixie__task={"cpu": 256}), (), "dixie:task.memory", "is required"),
+    ("cluster-empty-text", _config(dixie__cluster=""), (), "dixie:cluster", "is empty"),
+    (
+        "vpc-trailing-newline",
+        _config(dixie__vpcId="vpc-0d08ce69dba7485da\n"),
+        (),
+        "dixie:vpcId",
+        "whitespace or control characters",
+    ),
+    (
+        "image-trailing-newline",
+        _config(dixie__imageTag="b3eef1a\n"),
+        (),
+        "dixie:imageTag",
+        "whitespace or control characters",
+    ),
+    (
+        "url-with-tab",
+        _config(**_with("finn", url="https://finn-armitage.arr\takis.community")),
+        (),
+        "dixie:finn.url",
+        "whitespace or control characters",
+    ),
+    (
+        "nats-trailing-newline",
+        _config(**_with("nats", url="tls://nats.arrakis-staging.local:4222\n")),
+        (),
+        "dixie:nats.url",
+        "whitespace or control characters",
+    ),
+    (
+        "full-width-account",
+        _config(aws__allowedAccountIds=["".join(chr(0xFF10 + int(d)) for d in "891376933289")]),
+        (),
+        "aws:allowedAccountIds",
+        "non-ASCII",
+    ),
+    ("arabic-digit-region", _config(aws__region="us-east-\u0661"), (), "aws:region", "non-ASCII"),
+    (
+        "misspelt-namespace",
+        _config(dixi__databasePassword=_SECRET),
+        ("dixi:databasePassword",),
+        "dixi:databasePassword",
+        "did you mean dixie:databasePassword?",
+    ),
+    ("aws-key-nobody-reads", _config(aws__profile="prod"), (), "aws:profile", "any other would be ignored"),
+    ("pulumi-key-nobody-reads", _config(pulumi__tags='{"a": "b"}'), (), "pulumi:tags", "unknown key"),
+    (
+        "secret-aws-key",
+        _config(),
+        ("aws:region",),
+        "aws:region",
+        "is set as a secret",
+    ),
+    (
+        "shell-in-email",
+        _config(dixie__alarmEmail="$(id)@evil.example"),
+        (),
+        "dixie:alarmEmail",
+        "plain email address",
+    ),
+    (
+        "credentials-in-url",
+        _config(**_with("finn", url=f"https://operator:{_SECRET}@finn-armitage.arrakis.community")),
+        (),
+        "dixie:finn.url",
+        "must not carry credentials",
+    ),
+    (
+        "token-in-url-with-bad-host",
+        _config(**_with("nats", url=f"tls://{_SECRET}@nats bad:4222")),
+        (),
+        "dixie:nats.url",
+        "must not carry credentials",
+    ),
+    (
+        "json-nan",
+        _config(dixie__desiredCount=float("nan")),
+        (),
+        "dixie:desiredCount",
+        "must be a whole number",
+    ),
+    ("float-count", _config(dixie__desiredCount=1.0), (), "dixie:desiredCount", "must be a whole number"),
+    (
+        "big-json-integer",
+        _config(dixie__task='{"cpu": ' + "9" * 5000 + ', "memory": 512}'),
+        (),
+        "dixie:task",
+        "must be an object",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "config", "secret_keys", "key", "says"), HOSTILE_CLI, ids=[h[0] for h in HOSTILE_CLI]
+)
+def test_hostile_cli_config_is_refused_before_anything_is_registered(
+    case: str, config: dict[str, Any], secret_keys: tuple[str, ...], key: str, says: str
+) -> None:
+    mocks = OfflineMocks()
+    with pytest.raises(SettingsError) as raised:
+        run("armitage", config, secret_keys, mocks)
+    messages = [p.message for p in raised.value.problems if p.key == key]
+    assert any(says in m for m in messages), str(raised.value)
+    assert _SECRET not in str(raised.value)
+    assert [t for t, _ in mocks.registered if not t.startswith("pulumi:")] == []
+
+
+def test_a_long_bad_value_is_echoed_shortened() -> None:
+    values, aws = split_config(_config(dixie__cluster="x" * 400 + "!"))
+    with pytest.raises(SettingsError) as raised:
+        parse_settings("armitage", values, aws)
+    (problem,) = raised.value.problems
+    assert problem.key == "dixie:cluster" and "more characters" in problem.message
+    assert len(problem.message) < 250
+
+
+def test_what_pulumi_config_set_writes_is_accepted(tmp_path: Path) -> None:
+    # `pulumi config set dixie:desiredCount 0` writes the text "0"; the CLI hands it over as text.
+    text = _file("dixie:desiredCount: 1", 'dixie:desiredCount: "0"') + '  dixie:redisAuth: "false"\n'
+    (tmp_path / "Pulumi.armitage.yaml").write_text(text)
+    settings = load_stack_file("armitage", tmp_path)
+    assert settings.desired_count == 0 and settings.redis_auth is False
+
+
+def test_engine_key_and_its_type_are_checked() -> None:
+    assert load_stack_file("armitage").region == "us-east-1"  # holds pulumi:disable-default-providers
+    # As the CLI hands it over: JSON text.
+    settings, problems = validate_config(
+        "armitage", {**_config(), "pulumi:disable-default-providers": '["*"]'}
+    )
+    assert problems == [] and settings is not None
+    with pytest.raises(SettingsError, match="pulumi:disable-default-providers: must be a list"):
+        run("armitage", _config(**{"pulumi__disable-default-providers": "aws"}))
