@@ -24,7 +24,7 @@ SYNCED_PLAN := $(VENV)/.synced-plan
 SYNCED_RUNTIME := $(VENV)/.synced-runtime
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-plan setup-runtime test lint format plan preview up bench fuzz clean
+.PHONY: help setup setup-plan setup-runtime test test-fast test-timing lint format plan preview up bench fuzz clean
 
 help: ## list the targets (this text)
 	@echo "usage: make TARGET [STACK=armitage] [POLICY_CONFIG=policy/<file>.json]"
@@ -57,6 +57,12 @@ $(SYNCED_RUNTIME): uv.lock pyproject.toml | $(UV)
 test: setup ## run the tests (PYTEST_ARGS=... passes options to pytest)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+test-fast: setup ## the fast tier: program, policy, settings, delivery (no servers)
+	$(VENV)/bin/python -m pytest -m fast $(PYTEST_ARGS)
+
+test-timing: setup ## wall time of each test tier and of the whole suite (measured, not asserted)
+	$(VENV)/bin/python -m benchmarks.test_timing
+
 lint: setup ## ruff check, ruff format --check, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -67,7 +73,7 @@ format: setup ## ruff format and the safe ruff fixes
 	$(VENV)/bin/ruff check --fix .
 
 plan: setup-plan ## offline plan of STACK with the policy pack (no AWS, no Pulumi CLI)
-	$(VENV)/bin/python -m dixie_infra.offline --stack $(STACK)
+	$(VENV)/bin/python -m dixie_infra.offline --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG))
 
 # Pulumi.yaml runs the program through `uv run` (toolchain: uv), which syncs the runtime only.
 preview: setup-runtime ## pulumi preview of STACK with refresh, diff and the policy pack (AWS credentials)

@@ -37,12 +37,13 @@ def main() -> None:
     started = time.perf_counter()
     with running_server() as server:
         print(f"server start (initdb + pg_ctl): {time.perf_counter() - started:.2f} s")
-        admin = ["--admin-url", server.url(dbname=None)]
+        # the throw-away server is plain TCP on 127.0.0.1: what --insecure-local-server is for
+        admin = ["--admin-url", server.url(dbname=None), "--insecure-local-server"]
         fresh = _timed_in_process(["--database-url", server.url("bench", "b3nch/pw", "bench"), *admin])
         again = _timed_in_process(["--database-url", server.url("bench", "b3nch/pw", "bench"), *admin])
         env = {**os.environ, ADMIN_URL_ENV: server.url(dbname=None)}
         argv = [sys.executable, "-m", "scripts.bootstrap_db", "--database-url"]
-        argv.append(server.url("bench2", "b3nch/pw2", "bench2"))
+        argv += [server.url("bench2", "b3nch/pw2", "bench2"), "--insecure-local-server"]
         started = time.perf_counter()
         subprocess.run(argv, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)  # noqa: S603 - our own module
         process = time.perf_counter() - started

@@ -4,6 +4,11 @@ A check is a function of one context object returning a :class:`CheckResult`. Ch
 single registry table (a tuple of :class:`Check`) whose ids are stable: they appear in ``--only``,
 in JSON and in tests. An exception escaping a check becomes a failed result with a one-line,
 redacted reason, so one broken peer never hides the verdict of the others.
+
+Every check runs in its own daemon thread and gets ``limit`` seconds in all: a peer that answers
+one byte at a time, or an AWS call that retries, cannot hold the verdict past that. A check still
+running at its limit fails ("did not finish"); its thread is abandoned, its late answer ignored.
+A skipped check is not a pass: the verdict names every check that was not verified, and why.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from scripts._cli import print_json, print_table, progress, redact
+from scripts._cli import print_json, print_line, print_table, progress, redact
+
+#: The waiting and the clock the backoff uses unless given others (a test's fake clock).
+_sleep = time.sleep
+_clock = time.monotonic
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -113,20 +121,53 @@ def run_one(check: Check[C], context: C, secrets: Callable[[], Iterable[str]] = 
     except Exception as exc:  # noqa: BLE001 - a crashing check is a failed check, not a crashed tool
         status, detail = Status.FAIL, describe_errors(exc)
     # Secrets read by a check are known only after it ran, hence a callable.
-    detail = redact(detail, secrets()).strip().replace("\n", " ")
+    detail = " ".join(redact(detail, secrets()).split())
     return CheckResult(check.id, status, detail, round(time.monotonic() - started, 3))
 
 
 def run_checks(
-    checks: Sequence[Check[C]], context: C, *, secrets: Callable[[], Iterable[str]] = tuple
+    checks: Sequence[Check[C]],
+    context: C,
+    *,
+    limit: float,
+    secrets: Callable[[], Iterable[str]] = tuple,
+    before_aws: Callable[[], None] | None = None,
 ) -> list[CheckResult]:
-    """Run every check at once; results come back in registry order."""
-    if not checks:
-        return []
-    # One thread per check: they are I/O-bound, so the run takes as long as the slowest one.
-    with ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="check") as pool:
-        futures = [pool.submit(run_one, check, context, secrets) for check in checks]
-        return [future.result() for future in futures]
+    """Run every check at once, each for at most ``limit`` seconds; results in registry order.
+
+    ``before_aws`` runs (in this thread) after the checks that need no AWS have started and before
+    the others start: AWS clients are made there, once, so that loading service models (seconds
+    on a busy machine) neither eats into an AWS check's limit nor delays the HTTP and DNS checks.
+    """
+    results: dict[str, CheckResult] = {}
+    lock = threading.Lock()
+
+    def work(check: Check[C]) -> None:
+        result = run_one(check, context, secrets)
+        with lock:
+            results.setdefault(check.id, result)
+
+    # One daemon thread per check: they are I/O-bound, so a round takes as long as the slowest
+    # one, and a thread stuck past its limit neither blocks the verdict nor the process's exit
+    # (a ThreadPoolExecutor joins its workers at exit).
+    threads = {
+        c.id: threading.Thread(target=work, args=(c,), name=f"check-{c.id}", daemon=True) for c in checks
+    }
+    deadlines: dict[str, float] = {}
+    ordered = [c for c in checks if not c.needs_aws] + [c for c in checks if c.needs_aws]
+    for index, check in enumerate(ordered):
+        if before_aws is not None and check.needs_aws and (index == 0 or not ordered[index - 1].needs_aws):
+            before_aws()
+        deadlines[check.id] = time.monotonic() + limit
+        threads[check.id].start()
+    for check in checks:
+        threads[check.id].join(max(0.0, deadlines[check.id] - time.monotonic()))
+        with lock:
+            results.setdefault(
+                check.id,
+                CheckResult(check.id, Status.FAIL, f"did not finish within {limit:g} s", round(limit, 3)),
+            )
+    return [results[c.id] for c in checks]
 
 
 def run_until_passing(
@@ -134,22 +175,31 @@ def run_until_passing(
     new_context: Callable[[], C],
     *,
     wait_seconds: float,
+    limit: float,
     secrets: Callable[[], Iterable[str]] = tuple,
-    sleep: Callable[[float], None] = time.sleep,
+    before_aws: Callable[[], None] | None = None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
     first_delay: float = 1.0,
     max_delay: float = 15.0,
 ) -> list[CheckResult]:
     """Run the checks; while some fail and time remains, re-run only those, with backoff.
 
     Every round gets a fresh context (``new_context``) so cached peer answers are re-fetched.
+    ``sleep`` and ``clock`` are the waiting and the time the backoff reads (a test's fake clock).
     """
-    deadline = time.monotonic() + wait_seconds
-    results = {r.id: r for r in run_checks(checks, new_context(), secrets=secrets)}
+    sleep = sleep or _sleep
+    clock = clock or _clock
+    deadline = clock() + wait_seconds
+    results = {
+        r.id: r
+        for r in run_checks(checks, new_context(), limit=limit, secrets=secrets, before_aws=before_aws)
+    }
     delay = first_delay
     attempt = 1
     while True:
         failing = [c for c in checks if results[c.id].status is Status.FAIL]
-        left = deadline - time.monotonic()
+        left = deadline - clock()
         if not failing or left <= 0:
             break
         pause = min(delay, left)
@@ -158,7 +208,7 @@ def run_until_passing(
             f"retry {attempt} in {pause:.0f} s, {left:.0f} s left"
         )
         sleep(pause)
-        for result in run_checks(failing, new_context(), secrets=secrets):
+        for result in run_checks(failing, new_context(), limit=limit, secrets=secrets, before_aws=before_aws):
             results[result.id] = result
             if result.status is Status.PASS:
                 progress(f"  {result.id}: now passing")
@@ -167,13 +217,20 @@ def run_until_passing(
     return [results[c.id] for c in checks]
 
 
+def not_verified(results: Sequence[CheckResult]) -> list[CheckResult]:
+    return [r for r in results if r.status is Status.SKIP]
+
+
 def verdict(results: Sequence[CheckResult]) -> tuple[bool, str]:
     counts = {status: sum(r.status is status for r in results) for status in Status}
     failed = [r.id for r in results if r.status is Status.FAIL]
     tally = f"{counts[Status.PASS]} passed, {counts[Status.FAIL]} failed, {counts[Status.SKIP]} skipped"
+    skipped = not_verified(results)
+    # A PASS with skips must not read as "everything verified".
+    unverified = f"; not verified: {'; '.join(f'{r.id} ({r.detail})' for r in skipped)}" if skipped else ""
     if failed:
-        return False, f"FAIL: {tally} ({', '.join(failed)})"
-    return True, f"PASS: {tally}"
+        return False, f"FAIL: {tally} ({', '.join(failed)}){unverified}"
+    return True, f"PASS: {tally}{unverified}"
 
 
 def report(results: Sequence[CheckResult], *, title: str, as_json: bool, extra: dict[str, Any]) -> bool:
@@ -184,7 +241,9 @@ def report(results: Sequence[CheckResult], *, title: str, as_json: bool, extra: 
             {
                 **extra,
                 "verdict": "pass" if ok else "fail",
+                "verdictLine": line,
                 "summary": {s.value: sum(r.status is s for r in results) for s in Status},
+                "notVerified": [{"id": r.id, "reason": r.detail} for r in not_verified(results)],
                 "checks": [
                     {"id": r.id, "status": r.status.value, "detail": r.detail, "seconds": r.seconds}
                     for r in results
@@ -197,7 +256,7 @@ def report(results: Sequence[CheckResult], *, title: str, as_json: bool, extra: 
             ("check", "status", "detail", "s"),
             ((r.id, r.status.value.upper(), r.detail, f"{r.seconds:.2f}") for r in results),
         )
-        print(f"verdict: {line}", flush=True)
+        print_line(f"verdict: {line}")
     return ok
 
 

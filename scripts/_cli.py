@@ -1,25 +1,50 @@
 """What every post-deploy tool shares: arguments, stack settings, AWS clients, output, exit codes.
 
 Exit codes (DESIGN §5): 0 all good, 1 a check or operation failed, 2 bad usage or bad input.
-Errors are one line on stderr, never a traceback, and pass through :func:`redact` first so no
-password or connection string reaches the terminal.
+Errors are one line on stderr, never a traceback. Everything printed (errors, progress, tables,
+JSON) passes through :func:`dixie_infra.redaction.safe` with the secrets registered so far
+(:func:`register_secret`): no password or connection string reaches the terminal, and no control
+character or rich markup chosen by a remote peer is acted on.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
-from dixie_infra.redaction import redact
+from dixie_infra.redaction import redact as redact  # re-exported: the tools' one redactor
+from dixie_infra.redaction import safe
 from dixie_infra.settings import Settings, SettingsError, load_stack_file
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+
+_SECRETS_LOCK = threading.Lock()
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret for the rest of the process: no output of any tool will contain it."""
+    if value:
+        with _SECRETS_LOCK:
+            _SECRETS.add(value)
+
+
+def known_secrets() -> list[str]:
+    with _SECRETS_LOCK:
+        return list(_SECRETS)
+
+
+def shown(text: Any, *, keep_newlines: bool = False) -> str:
+    """``text`` as it may be printed: registered secrets and URL credentials masked, controls escaped."""
+    return safe(str(text), known_secrets(), keep_newlines=keep_newlines)
 
 
 class UsageError(Exception):
@@ -83,8 +108,21 @@ def aws_session(region: str) -> Any:
     return boto3.session.Session(region_name=region)
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return shown(value, keep_newlines=True)
+    if isinstance(value, dict):
+        return {_clean(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return shown(value)
+
+
 def print_json(document: Any) -> None:
-    json.dump(document, sys.stdout, indent=2, sort_keys=False, default=str)
+    # json.dump escapes control characters itself; redaction is what _clean adds.
+    json.dump(_clean(document), sys.stdout, indent=2, sort_keys=False)
     sys.stdout.write("\n")
 
 
@@ -93,13 +131,25 @@ def print_table(
 ) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, caption=caption, show_lines=False, title_justify="left")
+    # Text, not str: rich would read "[link=...]" or "[/]" in a peer's words as markup.
+    table = Table(
+        title=Text(shown(title)),
+        caption=Text(shown(caption)) if caption is not None else None,
+        show_lines=False,
+        title_justify="left",
+    )
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(str(cell) for cell in row))
+        table.add_row(*(Text(shown(cell, keep_newlines=True)) for cell in row))
     Console(file=sys.stdout, width=_terminal_width(), soft_wrap=False).print(table)
+
+
+def print_line(text: str) -> None:
+    """One line of human output on stdout, made safe like every other output."""
+    print(shown(text), flush=True)
 
 
 def _terminal_width() -> int:
@@ -111,13 +161,16 @@ def _terminal_width() -> int:
 
 def progress(message: str) -> None:
     """Progress for people, on stderr so ``--json`` stdout stays one document."""
-    print(message, file=sys.stderr, flush=True)
+    print(shown(message), file=sys.stderr, flush=True)
 
 
-def positive(value: float, option: str, *, allow_zero: bool = False) -> float:
-    """A duration option's value, refused (exit 2) when negative, NaN, or zero unless allowed."""
-    if value < 0 or (value == 0 and not allow_zero) or value != value:
-        raise UsageError(f"{option} must be {'>= 0' if allow_zero else '> 0'}, got {value:g}")
+def positive(value: float, option: str, *, maximum: float, allow_zero: bool = False) -> float:
+    """A duration option's value; refused (exit 2) unless finite, within ``maximum`` and positive
+    (or zero when allowed). ``inf`` would retry or wait forever, ``nan`` compares false to every
+    bound, so both would otherwise slip past the range check."""
+    low = ">= 0" if allow_zero else "> 0"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero) or value > maximum:
+        raise UsageError(f"{option} must be a number {low} and <= {maximum:g}, got {value:g}")
     return value
 
 
@@ -137,6 +190,15 @@ def run_tool(prog: str, body: Callable[[], int], secrets: Callable[[], Iterable[
         return _fail(prog, 130, "interrupted", secrets)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback reaches the user
         return _fail(prog, *_classify(exc), secrets)
+
+
+def describe_failure(exc: Exception) -> tuple[int, str]:
+    """The exit code and one-line message :func:`run_tool` would report for ``exc``."""
+    if isinstance(exc, UsageError):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, OperationFailed):
+        return EXIT_FAILED, str(exc)
+    return _classify(exc)
 
 
 def _classify(exc: Exception) -> tuple[int, str]:
@@ -177,6 +239,7 @@ def _fail(prog: str, code: int, message: str, secrets: Callable[[], Iterable[str
         known = list(secrets())
     except Exception:  # noqa: BLE001 - redaction must never raise while reporting an error
         known = []
-    first_line = redact(message, known).strip().splitlines()[0] if message.strip() else "failed"
+    text = safe(message, [*known, *known_secrets()], keep_newlines=True).strip()
+    first_line = text.splitlines()[0] if text else "failed"
     print(f"{prog}: error: {first_line}", file=sys.stderr)
     return code

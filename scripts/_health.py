@@ -12,19 +12,26 @@ configured) and ``governance`` {health}. Each judge returns the pass detail or r
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from dixie_infra.redaction import MASK
 from scripts._checks import fail, skip
 
 HEALTHY = "healthy"
 INFRASTRUCTURE = ("postgresql", "redis", "nats")
 #: What a peer may say about a dependency it is connected to.
 CONNECTED_WORDS = frozenset({"connected", "healthy", "ok", "up", "true"})
+#: A health document is a few hundred bytes; anything near this is not one, and reading it whole
+#: would let a peer choose our memory use.
+MAX_BODY_BYTES = 1024 * 1024
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -39,32 +46,82 @@ class HttpAnswer:
         return self.body if isinstance(self.body, Mapping) else None
 
 
-def check_http_url(url: str, option: str) -> str:
-    """``url`` without a trailing slash; ValueError naming ``option`` when it is not http(s)."""
+def masked_url(url: str) -> str:
+    """``url`` with any user or password replaced by ``***``: what output may show of it."""
     parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{MASK}@{host}"))
+
+
+def check_http_url(url: str, option: str) -> str:
+    """``url`` without a trailing slash; ValueError naming ``option`` when it is not http(s).
+
+    Messages show the URL without its credentials. Whitespace and control characters are refused
+    rather than dropped (``urlsplit`` silently removes tabs and newlines).
+    """
+    if _URL_UNSAFE.search(url):
+        raise ValueError(f"{option} contains whitespace, a control or a non-ASCII character")
+    parts = urlsplit(url)
+    shown = masked_url(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 1-65535
+    except ValueError:
+        raise ValueError(f"{option} {shown!r} has a port outside 1-65535") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{option} {url!r} is not an http(s) URL such as https://host.example")
+        raise ValueError(f"{option} {shown!r} is not an http(s) URL such as https://host.example")
     if parts.query or parts.fragment:
-        raise ValueError(f"{option} {url!r} must not carry a query or fragment")
+        raise ValueError(f"{option} {shown!r} must not carry a query or fragment")
     return url.rstrip("/")
 
 
-def get_json(http: httpx.Client, url: str, timeout: float) -> HttpAnswer:
+class _BodyRefused(Exception):
+    pass
+
+
+def _read_bounded(response: httpx.Response, deadline: float, max_bytes: int, timeout: float) -> bytes:
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # We asked for identity; a compressed body would be inflated past any byte bound.
+        raise _BodyRefused(f"a {encoding!r}-encoded body, though identity was asked for")
+    declared = response.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        raise _BodyRefused(f"a body of {int(declared)} bytes (more than {max_bytes})")
+    body = bytearray()
+    for chunk in response.iter_raw():
+        body += chunk
+        if len(body) > max_bytes:
+            raise _BodyRefused(f"a body of more than {max_bytes} bytes")
+        # Each read has its own timeout; a peer sending a byte at a time never trips it.
+        if time.monotonic() > deadline:
+            raise _BodyRefused(f"a body not complete within {timeout:g} s")
+    return bytes(body)
+
+
+def get_json(http: httpx.Client, url: str, timeout: float, *, max_bytes: int = MAX_BODY_BYTES) -> HttpAnswer:
+    """GET ``url`` and parse its JSON body; at most ``max_bytes`` read, in at most ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    shown = masked_url(url)
     try:
-        response = http.get(url, timeout=timeout)
+        with http.stream("GET", url, timeout=timeout, headers={"accept-encoding": "identity"}) as response:
+            status = response.status_code
+            raw = _read_bounded(response, deadline, max_bytes, timeout)
+    except _BodyRefused as exc:
+        return HttpAnswer(shown, None, None, f"{shown} sent {exc}")
     except httpx.TimeoutException:
-        return HttpAnswer(url, None, None, f"no answer from {url} within {timeout:g} s")
+        return HttpAnswer(shown, None, None, f"no answer from {shown} within {timeout:g} s")
     except httpx.HTTPError as exc:
-        return HttpAnswer(url, None, None, f"cannot reach {url}: {type(exc).__name__}: {exc}")
+        return HttpAnswer(shown, None, None, f"cannot reach {shown}: {type(exc).__name__}: {exc}")
     try:
-        body: Any = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body: Any = json.loads(raw)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         body = None
-    if response.status_code != 200:
-        return HttpAnswer(url, response.status_code, body, f"HTTP {response.status_code} from {url}")
+    if status != 200:
+        return HttpAnswer(shown, status, body, f"HTTP {status} from {shown}")
     if body is None:
-        return HttpAnswer(url, 200, None, f"{url} answered 200 but the body is not valid JSON")
-    return HttpAnswer(url, 200, body, None)
+        return HttpAnswer(shown, 200, None, f"{shown} answered 200 but the body is not valid JSON")
+    return HttpAnswer(shown, 200, body, None)
 
 
 def _status_of(entry: Any) -> str:

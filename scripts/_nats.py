@@ -54,6 +54,10 @@ def is_ip(host: str) -> bool:
     return True
 
 
+class NoDnsAnswer(LookupError):
+    """The resolver asked did not answer at all (timeout, no nameserver): nothing is known."""
+
+
 def resolve(resolver: dns.resolver.Resolver, host: str, timeout: float) -> list[str]:
     """IPv4 addresses of ``host`` (itself when it is an IP); LookupError saying why not."""
     if is_ip(host):
@@ -65,10 +69,19 @@ def resolve(resolver: dns.resolver.Resolver, host: str, timeout: float) -> list[
     except dns.resolver.NoAnswer:
         raise LookupError(f"{host} has no A record") from None
     except dns.exception.Timeout:
-        raise LookupError(f"no DNS answer for {host} within {timeout:g} s") from None
+        raise NoDnsAnswer(f"no DNS answer for {host} within {timeout:g} s") from None
+    except dns.resolver.NoNameservers:
+        raise NoDnsAnswer(f"no DNS server answered for {host}") from None
     except dns.exception.DNSException as exc:
         raise LookupError(f"cannot resolve {host}: {type(exc).__name__}") from None
     return sorted({record.address for record in answer})
+
+
+#: What the user must do when a name cannot be resolved from where the tool runs.
+USE_VPC_RESOLVER = (
+    "pass --nameserver <the VPC resolver, the VPC CIDR base + 2> from inside the VPC "
+    "(a private Cloud Map name resolves only there)"
+)
 
 
 @dataclass(frozen=True)
@@ -79,10 +92,16 @@ class Source:
     url: str | None
     addresses: tuple[str, ...]
     problem: str | None
+    #: The name could not be resolved from here: nothing is known about drift.
+    unresolvable: bool = False
 
     @property
     def drifted(self) -> bool:
-        return self.problem is not None
+        return self.problem is not None and not self.unresolvable
+
+    @property
+    def host(self) -> str | None:
+        return urlsplit(self.url).hostname if self.url else None
 
 
 def judge_source(
@@ -91,7 +110,15 @@ def judge_source(
     task_ips: list[str],
     resolver: dns.resolver.Resolver,
     timeout: float,
+    *,
+    own_nameserver: bool = False,
 ) -> Source:
+    """Where ``url`` points, against the running tasks.
+
+    A name the system resolver cannot resolve is *unresolvable from here*, not drift: a private
+    Cloud Map name resolves only inside the VPC. With ``own_nameserver`` (the operator named the
+    resolver to ask) NXDOMAIN is an answer, and a missing name is drift; silence never is.
+    """
     if not url:
         return Source(label, url, (), "not set")
     host = urlsplit(url).hostname
@@ -99,8 +126,12 @@ def judge_source(
         return Source(label, url, (), "has no host")
     try:
         addresses = tuple(resolve(resolver, host, timeout))
+    except NoDnsAnswer as exc:
+        return Source(label, url, (), f"{exc}: {USE_VPC_RESOLVER}", unresolvable=True)
     except LookupError as exc:
-        return Source(label, url, (), str(exc))
+        if own_nameserver:
+            return Source(label, url, (), str(exc))
+        return Source(label, url, (), f"{exc} from here: {USE_VPC_RESOLVER}", unresolvable=True)
     if not task_ips:
         return Source(label, url, addresses, "no running NATS task to compare with")
     if set(addresses) & set(task_ips):
@@ -113,17 +144,42 @@ def judge_source(
     )
 
 
-def fix_commands(stack: str, configured_url: str, config_drifted: bool, task_ip: str) -> list[str]:
-    """The commands that repair the drift (Pulumi owns NATS_URL, so the fix goes through it).
+def fix_commands(stack: str, sources: list[Source], task_ip: str) -> list[str]:
+    """How to repair each drifted source, at its source (Pulumi owns NATS_URL).
 
-    The configured scheme is kept: NATS requires TLS, and a ``tls://`` URL says so explicitly.
+    An IP is suggested only for a ``nats://`` URL that already holds an IP. A DNS name is stable
+    and must stay: when it points at a stopped task, the stale record is the Cloud Map
+    registration behind it. A ``tls://`` URL never gets an IP, since TLS verifies the server's
+    certificate against the host name in the URL, and an IP would fail that check.
     """
-    scheme = urlsplit(configured_url).scheme or "nats"
     refresh = f"pulumi up --refresh --stack {stack}"
-    if config_drifted:
-        new_url = f"{scheme}://{task_ip}:{NATS_PORT}"
-        return [f"pulumi config set --path 'dixie:nats.url' '{new_url}' --stack {stack} && {refresh}"]
-    return [refresh]
+    fixes: list[str] = []
+    for source in sources:
+        if not source.drifted or not source.url:
+            continue
+        parts = urlsplit(source.url)
+        scheme = parts.scheme or "nats"
+        host = parts.hostname or ""
+        if is_ip(host) and scheme == "nats":
+            if source.label.startswith("stack config"):
+                new_url = f"{scheme}://{task_ip}:{NATS_PORT}"
+                fixes.append(
+                    f"pulumi config set --path 'dixie:nats.url' '{new_url}' --stack {stack} && {refresh}"
+                )
+            else:
+                fixes.append(refresh)
+        elif is_ip(host):
+            fixes.append(
+                f"{source.label}: {scheme}:// needs the server's DNS name for certificate checks, "
+                f"not an IP; set dixie:nats.url to NATS's Cloud Map name, then {refresh}"
+            )
+        else:
+            fixes.append(
+                f"{source.label}: {host} is stale at its source; fix NATS's Cloud Map registration "
+                f"(aws servicediscovery list-instances for that service: the registered IPv4 must "
+                f"be a running task's), then {refresh}"
+            )
+    return list(dict.fromkeys(fixes))
 
 
 def make_resolver(nameserver: str | None, timeout: float) -> dns.resolver.Resolver:

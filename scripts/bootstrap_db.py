@@ -24,6 +24,16 @@ Steps, each reported as created / already present / updated (or not needed / ver
 The app-user connections go to the admin URL's host and port with its TLS settings (the endpoint
 this machine reaches, e.g. an SSM port-forward), using DATABASE_URL's user, password and database.
 
+No password leaves this machine unless the server has proved its identity: the URL that sets the
+transport (the admin URL; DATABASE_URL when only ``--check-migrations`` runs) must ask for
+``sslmode=verify-full`` or ``verify-ca`` with an ``sslrootcert`` CA bundle, or for
+``channel_binding=require`` (SCRAM-SHA-256-PLUS: libpq then refuses any authentication that is not
+bound to the TLS session, so a server that merely asks for the password gets nothing). Anything
+else (``sslmode=require`` accepts any certificate; ``prefer`` falls back to plain TCP, where a
+server may ask for the password in clear) is refused before connecting, unless
+``--insecure-local-server`` is given for a server on this machine (a local test server, or a
+port-forward whose far end you trust).
+
 Every identifier is validated (a name PostgreSQL would need quoted, or would truncate at 63 bytes,
 is refused) and composed with ``psycopg.sql``; nothing is string-formatted. No password (admin or
 app) is printed, logged or put in an exception: psycopg's messages go through ``redact`` or are
@@ -33,6 +43,7 @@ replaced by a classified one-liner. Exit codes: 0 ok, 1 an operation or check fa
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import re
@@ -49,12 +60,12 @@ import psycopg
 from psycopg import sql
 
 from dixie_infra.names import parameter_name
+from scripts._aws import session_for
 from scripts._cli import (
     EXIT_FAILED,
     EXIT_OK,
     OperationFailed,
     UsageError,
-    aws_session,
     new_parser,
     print_json,
     print_table,
@@ -72,7 +83,8 @@ ADMIN_URL_ENV = "DIXIE_DB_ADMIN_URL"
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: PostgreSQL truncates longer identifiers silently (NAMEDATALEN - 1).
 MAX_IDENTIFIER_BYTES = 63
-_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Used with fullmatch: "$" would accept a trailing newline ("dixie%0A" in a URL).
+_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 #: Reserved keywords (``pg_get_keywords()`` categories R and T of PostgreSQL 16): usable as names
 #: only when quoted, which the app's own SQL would then have to do everywhere.
 _RESERVED_TEXT = """
@@ -136,7 +148,7 @@ def validate_identifier(name: str, *, what: str, source: str) -> str:
             f"{source}: {what} name is {len(name.encode())} bytes; PostgreSQL would truncate it"
             f" to {MAX_IDENTIFIER_BYTES}, so it is refused"
         )
-    if not _PLAIN_IDENTIFIER.match(name):
+    if not _PLAIN_IDENTIFIER.fullmatch(name):
         raise UsageError(
             f"{source}: {what} name {name!r} would need quoting in SQL; allowed: a lower-case"
             " letter or _, then lower-case letters, digits and _ (up to 63 bytes)"
@@ -495,6 +507,46 @@ def _quiet(logger_name: str) -> Iterator[None]:
         logger.setLevel(previous)
 
 
+INSECURE_FLAG = "--insecure-local-server"
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_proven_server(url: PgUrl, source: str, *, insecure_local: bool) -> None:
+    """Refuse (exit 2) a transport on which a password could reach a server that has not proved
+    who it is; ``insecure_local`` allows one on this machine only.
+
+    libpq sends the password to whoever asks for it in clear (AuthenticationCleartextPassword)
+    unless the transport forbids it; sslmode=require encrypts but verifies no certificate.
+    (libpq docs, "Protection Provided in Different Modes" and the channel_binding parameter.)
+    """
+    params = dict(url.params)
+    verified = params.get("sslmode") in ("verify-full", "verify-ca") and bool(params.get("sslrootcert"))
+    bound = params.get("channel_binding") == "require"
+    if verified or bound:
+        return
+    if insecure_local:
+        if not _is_loopback(url.host):
+            raise UsageError(
+                f"{INSECURE_FLAG} is only for a server on this machine (127.0.0.1, ::1, localhost);"
+                f" {source} names {url.host}"
+            )
+        return
+    raise UsageError(
+        f"{source}: refusing to send a password to {url.endpoint} before it proves its identity;"
+        " add sslmode=verify-full (verify-ca through a port-forward) with sslrootcert=<CA bundle>,"
+        f" or channel_binding=require; for a server on this machine only: {INSECURE_FLAG}"
+    )
+
+
 def _timeout(value: str) -> float:
     try:
         seconds = float(value)
@@ -555,6 +607,13 @@ missing password, wrong scheme, missing admin URL, a name that would need quotin
         action="store_true",
         help="print the statements a run would execute (password masked) and connect to nothing",
     )
+    parser.add_argument(
+        INSECURE_FLAG,
+        action="store_true",
+        help="connect without the server proving its identity (no verify-full/verify-ca CA "
+        "bundle, no channel_binding=require). Only for a server on 127.0.0.1, ::1 or localhost: "
+        "a local test server, or a port-forward whose far end you trust (default: refuse)",
+    )
     return parser
 
 
@@ -575,7 +634,7 @@ def gather_inputs(args: argparse.Namespace, known: list[str]) -> Inputs:
     else:
         settings = stack_settings(args.stack)
         name = parameter_name(settings.environment, "DATABASE_URL")
-        ssm = aws_session(region_for(args, settings)).client("ssm")
+        ssm = session_for(region_for(args, settings)).client("ssm")
         raw_app, app_source = read_database_url(ssm, name), f"SSM {name}"
     known.append(raw_app)
     app = parse_url(raw_app, label=app_source)
@@ -593,6 +652,10 @@ def gather_inputs(args: argparse.Namespace, known: list[str]) -> Inputs:
             f"no admin URL: set {ADMIN_URL_ENV} (preferred) or pass --admin-url"
             " (e.g. postgresql://postgres@127.0.0.1:5432 with the password percent-encoded)"
         )
+    if not args.dry_run:
+        # Every connection uses the admin URL's transport when there is one (app_endpoint).
+        transport, source = (admin, admin_source) if admin is not None else (app, app_source)
+        require_proven_server(transport, source, insecure_local=args.insecure_local_server)
     return Inputs(app=app, app_source=app_source, admin=admin)
 
 
@@ -623,19 +686,19 @@ def render(
             "tool": "bootstrap_db",
             "role": inputs.app.user,
             "database": inputs.app.dbname,
-            "database_url_source": inputs.app_source,
-            "dry_run": dry_run,
+            "databaseUrlSource": inputs.app_source,
+            "dryRun": dry_run,
             "steps": [s.as_dict() for s in steps],
             "result": result,
             "error": error,
-            "elapsed_seconds": round(elapsed, 3),
+            "elapsedSeconds": round(elapsed, 3),
         }
         if migrations is not None:
             document["migrations"] = {
                 "applied": list(migrations.applied),
                 "missing": list(migrations.missing),
                 "extra": list(migrations.extra),
-                "table_missing": migrations.table_missing,
+                "tableMissing": migrations.table_missing,
             }
         print_json(document)
         return

@@ -7,8 +7,12 @@ name is resolved first). Drift exits 1 and prints the command that fixes it: Pul
 ``NATS_URL``, so the fix goes through the stack config and ``pulumi up`` (a changed parameter
 also rolls Dixie, which reads it only at start).
 
-A private DNS name (``nats.arrakis-staging.local``) resolves only inside the VPC; from elsewhere
-point ``--nameserver`` at the VPC resolver, or the source is reported as unresolvable.
+A private DNS name (``nats.arrakis-staging.local``) resolves only inside the VPC. When the
+system resolver cannot resolve it, that is its own verdict, *unresolvable from here* (exit 3),
+never drift: pass ``--nameserver`` with the VPC resolver. With ``--nameserver`` given, NXDOMAIN
+is an answer and a missing name is drift. The fix for a DNS name is never an IP (``tls://``
+verifies the certificate against the name): a stale name is fixed at its source, the Cloud Map
+registration.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from scripts._cli import (
     new_parser,
     positive,
     print_json,
+    print_line,
     print_table,
     progress,
     region_for,
@@ -34,6 +39,9 @@ from scripts._cli import (
 )
 
 PROG = "python -m scripts.discover_nats"
+#: No drift found, but a source could not be resolved from here, so it was not compared.
+EXIT_UNRESOLVABLE = 3
+MAX_TIMEOUT = 300.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         PROG,
         "Print the running NATS task's nats://<ip>:4222 and report drift of the stack config's "
         "dixie:nats.url and the stored NATS_URL parameter against it.",
-        "exit codes: 0 no drift, 1 drift (with the fixing command) or no running NATS task, "
-        "2 bad usage or input",
+        "exit codes: 0 no drift, 1 drift (with the fix) or no running NATS task, "
+        "2 bad usage or input, 3 a source's name cannot be resolved from here (pass --nameserver "
+        "with the VPC resolver) and no other source drifted",
     )
     parser.add_argument(
         "--timeout", type=float, default=5.0, help="seconds per DNS or AWS call (default: %(default)g)"
@@ -58,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         args = build_parser().parse_args(argv)
-        positive(args.timeout, "--timeout")
+        positive(args.timeout, "--timeout", maximum=MAX_TIMEOUT)
         settings = stack_settings(args.stack)
         try:
             resolver = _nats.make_resolver(args.nameserver, args.timeout)
@@ -71,21 +80,27 @@ def main(argv: list[str] | None = None) -> int:
             raise OperationFailed(f"no RUNNING task of ECS service {service} in cluster {cluster}")
         parameter = names.parameter_name(settings.environment, "NATS_URL")
         sources = [
-            _nats.judge_source("stack config dixie:nats.url", settings.nats.url, ips, resolver, args.timeout),
+            _nats.judge_source(
+                "stack config dixie:nats.url",
+                settings.nats.url,
+                ips,
+                resolver,
+                args.timeout,
+                own_nameserver=args.nameserver is not None,
+            ),
             _nats.judge_source(
                 f"parameter {parameter}",
                 parameter_value(aws.ssm, parameter),
                 ips,
                 resolver,
                 args.timeout,
+                own_nameserver=args.nameserver is not None,
             ),
         ]
         drifted = [s for s in sources if s.drifted]
-        fixes = (
-            _nats.fix_commands(settings.stack, settings.nats.url, sources[0].drifted, ips[0])
-            if drifted
-            else []
-        )
+        unresolvable = [s for s in sources if s.unresolvable]
+        fixes = _nats.fix_commands(settings.stack, sources, ips[0]) if drifted else []
+        verdict = "drift" if drifted else ("unresolvable" if unresolvable else "ok")
         if len(ips) > 1:
             progress(f"{len(ips)} RUNNING tasks of {service} (a deployment in progress?)")
         if args.json:
@@ -96,13 +111,14 @@ def main(argv: list[str] | None = None) -> int:
                     "service": service,
                     "natsUrls": [_nats.task_url(ip) for ip in ips],
                     "taskIps": ips,
+                    "verdict": verdict,
                     "drift": bool(drifted),
                     "sources": [
                         {
                             "source": s.label,
                             "url": s.url,
                             "addresses": list(s.addresses),
-                            "status": "drift" if s.drifted else "ok",
+                            "status": _status(s),
                             "detail": s.problem or "points at a running NATS task",
                         }
                         for s in sources
@@ -112,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             for ip in ips:
-                print(_nats.task_url(ip))
+                print_line(_nats.task_url(ip))
             print_table(
                 f"NATS drift (stack {settings.stack}, service {service})",
                 ("source", "url", "resolves to", "status"),
@@ -121,20 +137,33 @@ def main(argv: list[str] | None = None) -> int:
                         s.label,
                         s.url or "-",
                         ", ".join(s.addresses) or "-",
-                        f"DRIFT: {s.problem}" if s.drifted else "ok",
+                        f"{_status(s).upper()}: {s.problem}" if s.problem else "ok",
                     )
                     for s in sources
                 ],
             )
             if drifted:
-                print(f"verdict: DRIFT ({len(drifted)} of {len(sources)} sources); fix with:")
+                print_line(f"verdict: DRIFT ({len(drifted)} of {len(sources)} sources); fix with:")
                 for command in fixes:
-                    print(f"  {command}")
+                    print_line(f"  {command}")
+            elif unresolvable:
+                print_line(
+                    f"verdict: UNRESOLVABLE from here ({len(unresolvable)} of {len(sources)} sources "
+                    f"not compared); {_nats.USE_VPC_RESOLVER}"
+                )
             else:
-                print("verdict: no drift")
-        return EXIT_FAILED if drifted else EXIT_OK
+                print_line("verdict: no drift")
+        if drifted:
+            return EXIT_FAILED
+        return EXIT_UNRESOLVABLE if unresolvable else EXIT_OK
 
     return run_tool(PROG, body)
+
+
+def _status(source: _nats.Source) -> str:
+    if source.unresolvable:
+        return "unresolvable"
+    return "drift" if source.drifted else "ok"
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -106,6 +107,9 @@ def parse_url(
     Without ``default_database`` the URL must name a database.
     """
     url = url.strip()
+    if re.search(r"[\x00-\x20\x7f]", url):
+        # urlsplit silently drops tabs and newlines; a URL carrying them was mangled somewhere.
+        raise UsageError(f"{label} contains whitespace or a control character (percent-encode it)")
     # Messages below name the label and the part that is wrong, never echo the URL itself: a
     # malformed URL can still hold a password in a place redact() does not recognise.
     try:
@@ -150,6 +154,25 @@ def parse_url(
         dbname=dbname,
         params=tuple(params),
     )
+
+
+def unreachable_reason(host: str, port: int, timeout: float) -> str | None:
+    """Why nothing answers at ``host:port`` from this network (None when a TCP connection opens).
+
+    Only this, and not what libpq says after connecting, tells "not reachable from here" apart
+    from a wrong password or a missing database: libpq's messages are prose, not codes.
+    """
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except socket.gaierror:
+        return f"cannot resolve {host} from here"
+    except TimeoutError:
+        return f"no answer from {host}:{port} within {timeout:g} s"
+    except ConnectionRefusedError:
+        return f"{host}:{port} refused the connection (nothing listens there from here)"
+    except OSError as exc:
+        return f"cannot reach {host}:{port}: {exc.strerror or type(exc).__name__}"
 
 
 def connect(

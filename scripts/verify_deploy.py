@@ -6,9 +6,15 @@ task restarts. Every check of the runbook's Tasks 2.6, 2.8 and 3.3 is one row of
 below, with a stable id (``--only``, JSON, tests). Checks run concurrently; ``--wait`` re-runs the
 failing ones with backoff until they pass or time runs out.
 
-Inputs a check cannot get (no database reachable from here, a stack that builds its image from a
-checkout) make it skip with the reason, never fail. Secret parameter values are read only to test
-them for emptiness and ``PLACEHOLDER`` and are scrubbed from every output.
+A check skips only when what it needs cannot be reached *from here* (a database or a private DNS
+name inside the VPC) or does not apply (a stack that builds its image from a checkout); the
+verdict then names every check that was not verified. Anything else that stops a check (a wrong
+password, a missing database, a malformed URL) fails it. Secret parameter values are read only to
+test them for emptiness and ``PLACEHOLDER`` and are scrubbed from every output.
+
+Every check gets ``--timeout`` seconds in all (scripts._checks); a health body is read up to
+``_health.MAX_BODY_BYTES``. Text from peers is shown escaped (no terminal control sequence, no
+rich markup) and ``--dixie-url``'s credentials never appear in any output.
 
 The migrations check connects with ``DIXIE_DATABASE_URL`` when set, else with the
 ``DATABASE_URL`` parameter; from outside the VPC that usually is not reachable, so it skips.
@@ -24,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import dns.resolver
 import httpx
@@ -53,6 +60,7 @@ from scripts._cli import (
     progress,
     redact,
     region_for,
+    register_secret,
     run_tool,
     stack_settings,
 )
@@ -61,10 +69,21 @@ PROG = "python -m scripts.verify_deploy"
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 PLACEHOLDER = "PLACEHOLDER"
 DATABASE_URL_ENV = "DIXIE_DATABASE_URL"
+# fullmatch over ASCII classes: "$" would let a trailing newline through and "\d" full-width digits.
 _TASK_DEFINITION = re.compile(
-    r"^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/)?[A-Za-z0-9_-]{1,255}:\d+$"
+    r"(?:arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:task-definition/)?[A-Za-z0-9_-]{1,255}:[0-9]{1,9}"
 )
 _ROLLBACK_WORDS = ("rolling back", "rolled back", "circuit breaker")
+#: Longest a check may take (--timeout) and longest --wait may retry: beyond these a typo ("5000"),
+#: not a plan. inf and nan are refused too: they would retry forever or compare false to any bound.
+MAX_TIMEOUT = 300.0
+MAX_WAIT = 3600.0
+MAX_LATENCY_MS = 60_000.0
+#: ECS cluster settings that mean Container Insights publishes ECS/ContainerInsights metrics.
+CONTAINER_INSIGHTS_ON = ("enabled", "enhanced")
+#: Share of --timeout one call may use (see Context.timeout). Not closer to 1: dnspython overshoots
+#: its lifetime by up to one retry backoff (measured: 0.5 s for a 0.4 s lifetime).
+CALL_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -79,10 +98,14 @@ class Context:
     aws: Once[AwsClients] | None
     expected_task_definition: str | None
     latency_ms: float
+    #: Budget of one HTTP, DNS, database or AWS call: a share of the check's --timeout, so a call
+    #: that times out still leaves the check time to say which call it was.
     timeout: float
     severity_threshold: str
     secrets: SecretBag
     database_url: str | None = field(default=None, repr=False)
+    #: True when --nameserver names the resolver: a name it cannot resolve is then really missing.
+    own_nameserver: bool = False
     dixie_health: Once[_health.HttpAnswer] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -304,20 +327,108 @@ def check_image_scan(ctx: Context) -> str:
     return f"{repository}:{tag}: {tally}; none at or above {ctx.severity_threshold}"
 
 
+def _topic_arn(sns: Any, name: str) -> str | None:
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page.get("Topics", []):
+            arn = str(topic.get("TopicArn", ""))
+            if arn.rsplit(":", 1)[-1] == name:
+                return arn
+    return None
+
+
+def _confirmed_subscriptions(sns: Any, topic_arn: str) -> tuple[int, int]:
+    """(confirmed, pending) subscriptions of the topic.
+
+    ListSubscriptionsByTopic lists a subscription that the endpoint has not confirmed yet with the
+    SubscriptionArn ``PendingConfirmation`` (and one being removed as ``Deleted``): only a real ARN
+    delivers anything. (AWS SNS API reference, ListSubscriptionsByTopic / Subscription.)
+    """
+    confirmed = pending = 0
+    for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn):
+        for subscription in page.get("Subscriptions", []):
+            arn = str(subscription.get("SubscriptionArn", ""))
+            if arn.startswith("arn:"):
+                confirmed += 1
+            elif arn == "PendingConfirmation":
+                pending += 1
+    return confirmed, pending
+
+
 def check_alarms(ctx: Context) -> str:
+    """Every expected alarm exists with data and is not firing, and the topic reaches someone.
+
+    INSUFFICIENT_DATA is a failure: the metric it watches is not published (the two-writer alarm
+    without Container Insights, say), so the alarm cannot fire when it should.
+    """
     prefix = f"{ctx.settings.service_name}-"
     alarms: list[dict[str, Any]] = []
     for page in ctx.aws_clients.cloudwatch.get_paginator("describe_alarms").paginate(
         AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm", "CompositeAlarm"]
     ):
         alarms += page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])
-    firing = [a for a in alarms if a.get("StateValue") == "ALARM"]
-    if firing:
-        raise fail("in ALARM: " + "; ".join(f"{a['AlarmName']} ({a.get('StateReason', '')})" for a in firing))
-    expected = {ctx.settings.names.alarm(role) for role in names.ALARM_ROLES}
-    missing = sorted(expected - {a["AlarmName"] for a in alarms})
-    note = f"; not found: {', '.join(missing)}" if missing else ""
-    return f"{len(alarms)} alarms, none in ALARM{note}"
+    expected = [ctx.settings.names.alarm(role) for role in names.ALARM_ROLES]
+    by_name = {a["AlarmName"]: a for a in alarms}
+    problems = []
+    if missing := [n for n in expected if n not in by_name]:
+        problems.append(f"{len(missing)} of {len(expected)} alarms missing: {', '.join(missing)}")
+    if firing := [a for a in alarms if a.get("StateValue") == "ALARM"]:
+        problems.append(
+            "in ALARM: " + "; ".join(f"{a['AlarmName']} ({a.get('StateReason', '')})" for a in firing)
+        )
+    if blind := [n for n in expected if by_name.get(n, {}).get("StateValue") == "INSUFFICIENT_DATA"]:
+        problems.append(f"INSUFFICIENT_DATA (no metric data, cannot fire): {', '.join(blind)}")
+    topic = ctx.settings.names.alarm_topic
+    sns = ctx.aws_clients.sns
+    topic_arn = _topic_arn(sns, topic)
+    if topic_arn is None:
+        problems.append(f"no SNS topic {topic}")
+        subscribers = ""
+    else:
+        confirmed, pending = _confirmed_subscriptions(sns, topic_arn)
+        subscribers = f"{confirmed} confirmed subscription(s) on {topic}"
+        if not confirmed:
+            waiting = f" ({pending} pending confirmation)" if pending else ""
+            problems.append(f"topic {topic} has no confirmed subscription{waiting}: no alarm reaches anyone")
+    if problems:
+        raise fail("; ".join(problems))
+    return f"all {len(expected)} alarms present with data, none in ALARM; {subscribers}"
+
+
+def check_data_volume(ctx: Context) -> str:
+    """Dixie's EFS file system is available with an available mount target in each private subnet.
+
+    The file system is found by its creation token (the program sets it to the resource name),
+    so a second, hand-made file system tagged with the same Name cannot stand in for it.
+    """
+    efs = ctx.aws_clients.efs
+    token = ctx.settings.names.data_file_system
+    systems = efs.describe_file_systems(CreationToken=token).get("FileSystems", [])
+    if not systems:
+        raise fail(f"no EFS file system with creation token {token}")
+    system = systems[0]
+    fs_id = system["FileSystemId"]
+    problems = []
+    if system.get("LifeCycleState") != "available":
+        problems.append(f"{fs_id} is {system.get('LifeCycleState')}")
+    targets: list[dict[str, Any]] = []
+    marker: str | None = None
+    while True:
+        page = efs.describe_mount_targets(FileSystemId=fs_id, **({"Marker": marker} if marker else {}))
+        targets += page.get("MountTargets", [])
+        marker = page.get("NextMarker")
+        if not marker:
+            break
+    by_subnet = {t.get("SubnetId"): t for t in targets}
+    for subnet in ctx.settings.private_subnet_ids:
+        target = by_subnet.get(subnet)
+        if target is None:
+            problems.append(f"no mount target in {subnet}")
+        elif target.get("LifeCycleState") != "available":
+            problems.append(f"mount target in {subnet} is {target.get('LifeCycleState')}")
+    if problems:
+        raise fail(f"EFS {token}: " + "; ".join(problems))
+    count = len(ctx.settings.private_subnet_ids)
+    return f"EFS {token} ({fs_id}) available, mount targets available in all {count} private subnets"
 
 
 def _database_url(ctx: Context) -> str | None:
@@ -331,17 +442,24 @@ def _database_url(ctx: Context) -> str | None:
 
 
 def check_migrations(ctx: Context) -> str:
-    try:
-        from scripts import migrations
-    except ImportError:
-        raise skip("scripts.migrations is not available in this checkout") from None
+    """Only a database that cannot be reached from this network skips; anything else that stops
+    the comparison (no URL, a malformed one, a wrong password, a missing database) fails."""
+    from scripts import migrations, pgurl
+
     url = _database_url(ctx)
     if not url or url.strip().upper() == PLACEHOLDER:
-        raise skip(f"no database URL (set {DATABASE_URL_ENV} or the DATABASE_URL parameter)")
+        raise fail(f"no database URL to check with (set {DATABASE_URL_ENV} or the DATABASE_URL parameter)")
     try:
-        conn = migrations.connect(url, connect_timeout=ctx.timeout)
+        target = pgurl.parse_url(url, label="the database URL")
+    except UsageError as exc:
+        raise fail(f"malformed: {redact(str(exc), [url])}") from None
+    unreachable = pgurl.unreachable_reason(target.host, target.port, ctx.timeout)
+    if unreachable:
+        raise skip(f"database not reachable from this network: {unreachable}")
+    try:
+        conn = migrations.connect(target, connect_timeout=ctx.timeout)
     except (OperationFailed, UsageError) as exc:
-        raise skip(f"database not reachable from here: {redact(str(exc), [url])}") from None
+        raise fail(redact(str(exc), [url, target.password])) from None
     with conn:
         result = migrations.check_migrations(conn)
     if result.ok:
@@ -368,7 +486,11 @@ def check_nats_drift(ctx: Context) -> str:
     ips = _nats.running_task_ips(ctx.aws_clients.ecs, ctx.settings.cluster, nats.service_name)
     if not ips:
         raise fail(f"no RUNNING task of {nats.service_name} in {ctx.settings.cluster}")
-    source = _nats.judge_source("NATS_URL", stored, ips, ctx.resolver, ctx.timeout)
+    source = _nats.judge_source(
+        "NATS_URL", stored, ips, ctx.resolver, ctx.timeout, own_nameserver=ctx.own_nameserver
+    )
+    if source.unresolvable:
+        raise skip(f"{name}: {source.problem}")
     if source.drifted:
         raise fail(
             f"{name} {stored}: {source.problem}; "
@@ -428,7 +550,16 @@ POST_CHECKS: tuple[Check[Context], ...] = (
         check_ssm_parameters,
     ),
     Check("image-scan", "the image's scan has no finding at or above the threshold", check_image_scan),
-    Check("alarms", "no alarm of the service in ALARM", check_alarms),
+    Check(
+        "alarms",
+        "every alarm present, with data, not in ALARM; the topic has a confirmed subscription",
+        check_alarms,
+    ),
+    Check(
+        "data-volume",
+        "Dixie's EFS file system and its mount targets in both private subnets are available",
+        check_data_volume,
+    ),
     Check("migrations", "the 13 expected migrations in _migrations", check_migrations),
     Check("nats-drift", "NATS_URL points at a running NATS task", check_nats_drift),
     Check("finn-wiring", "Finn's DIXIE_BASE_URL is https://<hostname>", check_finn_wiring),
@@ -508,6 +639,25 @@ def check_cluster(ctx: Context) -> str:
     return f"cluster {cluster} ACTIVE"
 
 
+def check_container_insights(ctx: Context) -> str:
+    """The two-writer alarm reads ECS/ContainerInsights RunningTaskCount, which ECS publishes only
+    while Container Insights is on for the cluster (``enabled``, or ``enhanced`` for the
+    observability tier); DescribeClusters returns the setting only with include=SETTINGS.
+    (Amazon ECS API reference, DescribeClusters and ClusterSetting.)"""
+    cluster = ctx.settings.cluster
+    found = ctx.aws_clients.ecs.describe_clusters(clusters=[cluster], include=["SETTINGS"])["clusters"]
+    if not found:
+        raise fail(f"no ECS cluster {cluster}")
+    settings = {s.get("name"): s.get("value") for s in found[0].get("settings", [])}
+    value = settings.get("containerInsights")
+    if value in CONTAINER_INSIGHTS_ON:
+        return f"Container Insights {value} on {cluster}"
+    raise fail(
+        f"Container Insights is {value or 'not set'} on {cluster}: the desired-count-drift alarm "
+        "has no RunningTaskCount to read (ask the cluster's owner to enable it)"
+    )
+
+
 def check_nats_security_group(ctx: Context) -> str:
     group = ctx.settings.nats.security_group_id
     try:
@@ -543,6 +693,11 @@ PREFLIGHT_CHECKS: tuple[Check[Context], ...] = (
         check_listener_priority,
     ),
     Check("cluster", "the ECS cluster exists", check_cluster),
+    Check(
+        "container-insights",
+        "Container Insights is on for the cluster (the two-writer alarm needs it)",
+        check_container_insights,
+    ),
     Check("nats-security-group", "NATS's security group exists", check_nats_security_group),
     Check("rds-instance", "the RDS instance exists and is available", check_rds_instance),
 )
@@ -564,7 +719,11 @@ def _epilog() -> str:
     lines += [
         "",
         f"The migrations check connects with ${DATABASE_URL_ENV} when set, else with the",
-        "DATABASE_URL parameter, and skips when no database is reachable from here.",
+        "DATABASE_URL parameter. It skips only when the database is not reachable from this",
+        "network; a wrong password, a missing database or a malformed URL fail it. nats-drift",
+        "skips when the NATS name does not resolve here and --nameserver is not given.",
+        "The verdict lists every check that was not verified (skipped) and why.",
+        f"Every check gets --timeout seconds in all (at most {MAX_TIMEOUT:g}); --wait at most {MAX_WAIT:g}.",
         "exit codes: 0 every check passed or skipped, 1 a check failed, 2 bad usage or input",
     ]
     return "\n".join(lines)
@@ -608,7 +767,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         default=5.0,
-        help="seconds per HTTP, DNS or AWS call (default: %(default)g)",
+        help="seconds each check may take in all, every HTTP, DNS, database or AWS call in it "
+        "included (default: %(default)g)",
     )
     parser.add_argument(
         "--wait",
@@ -636,9 +796,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         args = build_parser().parse_args(argv)
-        timeout = positive(args.timeout, "--timeout")
-        wait = positive(args.wait, "--wait", allow_zero=True)
-        latency = positive(args.latency_ms, "--latency-ms")
+        timeout = positive(args.timeout, "--timeout", maximum=MAX_TIMEOUT)
+        wait = positive(args.wait, "--wait", maximum=MAX_WAIT, allow_zero=True)
+        latency = positive(args.latency_ms, "--latency-ms", maximum=MAX_LATENCY_MS)
+        call_budget = round(timeout * CALL_SHARE, 3)
         registry = REGISTRY[args.phase]
         try:
             checks = parse_only(args.only, registry)
@@ -649,8 +810,16 @@ def main(argv: list[str] | None = None) -> int:
             finn_url = _health.check_http_url(args.finn_url, "--finn-url") if args.finn_url else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        for given in (dixie_url, finn_url):
+            parts = urlsplit(given) if given else None
+            if parts is not None:
+                register_secret(unquote(parts.password) if parts.password else None)
+                register_secret(parts.password)
+                if parts.password is None and parts.username:
+                    # https://<token>@host: a user name alone is the credential.
+                    register_secret(parts.username)
         expected = args.expected_task_definition
-        if expected is not None and not _TASK_DEFINITION.match(expected):
+        if expected is not None and not _TASK_DEFINITION.fullmatch(expected):
             raise UsageError(
                 f"--expected-task-definition {expected!r} is not a task definition ARN or family:revision"
             )
@@ -658,14 +827,14 @@ def main(argv: list[str] | None = None) -> int:
         aws: Once[AwsClients] | None = None
         if any(c.needs_aws for c in checks):
             session = session_for(region_for(args, settings))
-            # Building clients loads service models: a few hundred ms of CPU. The first AWS check
-            # builds them (the others wait) while the DNS and HTTP checks, started first, are
-            # already waiting on the network; building them up front would delay those.
-            aws = Once(partial(clients, session, timeout=timeout))
+            # Building clients loads service models: a few hundred ms of CPU, seconds on a busy
+            # machine. The engine builds them (before_aws) after the DNS and HTTP checks have
+            # started, and before the AWS checks' limits start running.
+            aws = Once(partial(clients, session, timeout=call_budget))
         database_url = os.environ.get(DATABASE_URL_ENV) or None
         secrets.add(database_url)
         try:
-            resolver = _nats.make_resolver(args.nameserver, timeout)
+            resolver = _nats.make_resolver(args.nameserver, call_budget)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         # TLS verification stays on: a certificate problem on the public hostname is a failure.
@@ -683,18 +852,26 @@ def main(argv: list[str] | None = None) -> int:
                     aws=aws,
                     expected_task_definition=expected,
                     latency_ms=latency,
-                    timeout=timeout,
+                    timeout=call_budget,
                     severity_threshold=args.severity_threshold,
                     secrets=secrets,
                     database_url=database_url,
+                    own_nameserver=args.nameserver is not None,
                 )
 
             context = new_context()
             progress(
                 f"verify_deploy: {len(checks)} {args.phase} checks of stack {settings.stack} "
-                f"({context.dixie_url})"
+                f"({_health.masked_url(context.dixie_url)})"
             )
-            results = run_until_passing(checks, new_context, wait_seconds=wait, secrets=secrets.values)
+            results = run_until_passing(
+                checks,
+                new_context,
+                wait_seconds=wait,
+                limit=timeout,
+                secrets=secrets.values,
+                before_aws=(lambda: aws.get().warm()) if aws is not None else None,
+            )
         ok = report(
             results,
             title=f"verify_deploy --phase {args.phase} (stack {settings.stack})",
@@ -703,8 +880,8 @@ def main(argv: list[str] | None = None) -> int:
                 "tool": "verify_deploy",
                 "stack": settings.stack,
                 "phase": args.phase,
-                "dixieUrl": context.dixie_url,
-                "finnUrl": context.finn_url,
+                "dixieUrl": _health.masked_url(context.dixie_url),
+                "finnUrl": _health.masked_url(context.finn_url),
             },
         )
         return EXIT_OK if ok else EXIT_FAILED

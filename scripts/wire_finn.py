@@ -6,13 +6,16 @@ Finn is not redeployed (``--force`` redeploys anyway). Finn's service is looked 
 is written, so a wrong cluster or service name changes nothing. The parameter is a SecureString;
 its previous value is never printed.
 
+While it waits for Finn to become stable it says, every poll, how many tasks run and how long is
+left. Under ``--json`` a failure is a JSON document too (``result: failed`` with the error and
+what had been done by then), so a pipeline reading stdout always gets one document.
+
 Needed only while Finn is not a Pulumi stack reading this stack's ``dixieBaseUrl`` output.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -23,9 +26,11 @@ from scripts._aws import clients, parameter_value, session_for
 from scripts._cli import (
     EXIT_OK,
     OperationFailed,
+    describe_failure,
     new_parser,
     positive,
     print_json,
+    print_line,
     print_table,
     progress,
     region_for,
@@ -36,6 +41,11 @@ from scripts._cli import (
 PROG = "python -m scripts.wire_finn"
 #: ECS's own services-stable waiter polls every 15 s; a shorter --timeout polls more often.
 MAX_POLL_SECONDS = 15.0
+#: Longest stability wait: ECS gives up on a deployment long before this; inf would wait forever.
+MAX_TIMEOUT = 3600.0
+#: The waiting and the clock of the stability wait (a test's fake clock replaces them).
+_sleep = time.sleep
+_clock = time.monotonic
 
 
 @dataclass
@@ -96,24 +106,37 @@ def _require_service(ecs: Any, cluster: str, service: str) -> None:
         raise OperationFailed(f"no ACTIVE ECS service {service} in cluster {cluster}: nothing changed")
 
 
-def wait_stable(ecs: Any, cluster: str, service: str, timeout: float) -> None:
-    delay = min(MAX_POLL_SECONDS, max(1.0, timeout / 10))
-    attempts = max(1, math.ceil(timeout / delay))
-    try:
-        ecs.get_waiter("services_stable").wait(
-            cluster=cluster,
-            services=[service],
-            WaiterConfig={"Delay": delay, "MaxAttempts": attempts},
+def _state(response: dict[str, Any] | None) -> str:
+    for described in (response or {}).get("services", []):
+        return (
+            f"running {described.get('runningCount')}/{described.get('desiredCount')}, "
+            f"{len(described.get('deployments', []))} deployments"
         )
-    except WaiterError as exc:
-        state = ""
-        last = getattr(exc, "last_response", None) or {}
-        for described in last.get("services", []):
-            state = (
-                f" (running {described.get('runningCount')}/{described.get('desiredCount')}, "
-                f"{len(described.get('deployments', []))} deployments)"
-            )
-        raise OperationFailed(f"{service} did not become stable within {timeout:g} s{state}") from None
+    return "no answer yet"
+
+
+def wait_stable(ecs: Any, cluster: str, service: str, timeout: float) -> None:
+    """Poll ECS's own ``services_stable`` waiter one attempt at a time (its acceptors decide what
+    stable and what a terminal failure is), saying where things stand between attempts."""
+    waiter = ecs.get_waiter("services_stable")
+    delay = min(MAX_POLL_SECONDS, max(1.0, timeout / 10))
+    deadline = _clock() + timeout
+    while True:
+        try:
+            waiter.wait(cluster=cluster, services=[service], WaiterConfig={"Delay": 1, "MaxAttempts": 1})
+            return
+        except WaiterError as exc:
+            state = _state(getattr(exc, "last_response", None))
+            if "terminal failure" in str(exc):
+                raise OperationFailed(f"{service} cannot become stable ({state}): {exc}") from None
+            left = deadline - _clock()
+            if left <= 0:
+                raise OperationFailed(
+                    f"{service} did not become stable within {timeout:g} s ({state})"
+                ) from None
+            pause = min(delay, left)
+            progress(f"waiting for {service} to become stable: {state}; {left:.0f} s left")
+            _sleep(pause)
 
 
 def wire(
@@ -158,39 +181,72 @@ def wire(
     report.deployment_id = primary.get("id")
     progress(f"forced a new deployment of {service} ({report.deployment_id})")
     if wait:
-        started = time.monotonic()
+        started = _clock()
         progress(f"waiting up to {timeout:g} s for {service} to become stable")
-        wait_stable(ecs, cluster, service, timeout)
+        try:
+            wait_stable(ecs, cluster, service, timeout)
+        except OperationFailed as exc:
+            report.stable = False
+            raise WiringFailed(str(exc), report) from None
         report.stable = True
-        progress(f"{service} stable after {time.monotonic() - started:.0f} s")
+        progress(f"{service} stable after {_clock() - started:.0f} s")
     return report
+
+
+class WiringFailed(OperationFailed):
+    """A failure after something was done: the report says what."""
+
+    def __init__(self, message: str, report: WiringReport):
+        super().__init__(message)
+        self.report = report
 
 
 def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         args = build_parser().parse_args(argv)
-        positive(args.timeout, "--timeout")
+        positive(args.timeout, "--timeout", maximum=MAX_TIMEOUT)
         settings = stack_settings(args.stack)
         aws = clients(
             session_for(region_for(args, settings)),
             timeout=min(args.timeout, 60.0),
             services=("ssm", "ecs"),
         )
-        report = wire(
-            aws.ssm,
-            aws.ecs,
-            stack=settings.stack,
-            cluster=settings.cluster,
-            service=settings.finn.service_name,
-            parameter=settings.finn.base_url_parameter,
-            wanted=settings.base_url,
-            force=args.force,
-            dry_run=args.dry_run,
-            wait=not args.no_wait,
-            timeout=args.timeout,
-        )
+        try:
+            report = wire(
+                aws.ssm,
+                aws.ecs,
+                stack=settings.stack,
+                cluster=settings.cluster,
+                service=settings.finn.service_name,
+                parameter=settings.finn.base_url_parameter,
+                wanted=settings.base_url,
+                force=args.force,
+                dry_run=args.dry_run,
+                wait=not args.no_wait,
+                timeout=args.timeout,
+            )
+        except Exception as exc:
+            if args.json:
+                done = asdict(exc.report) if isinstance(exc, WiringFailed) else {}
+                print_json(
+                    {
+                        "tool": "wire_finn",
+                        "stack": settings.stack,
+                        **{_camel(k): v for k, v in done.items()},
+                        "result": "failed",
+                        "error": describe_failure(exc)[1],
+                    }
+                )
+            raise
         if args.json:
-            print_json({"tool": "wire_finn", **{_camel(k): v for k, v in asdict(report).items()}})
+            print_json(
+                {
+                    "tool": "wire_finn",
+                    **{_camel(k): v for k, v in asdict(report).items()},
+                    "result": "ok",
+                    "error": None,
+                }
+            )
         else:
             print_table(
                 f"wire_finn (stack {settings.stack}){' - dry run' if args.dry_run else ''}",
@@ -204,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                      ("not waited for (--no-wait)" if report.redeployed else "nothing to wait for")),
                 ],
             )  # fmt: skip
-            print(f"verdict: {'wired' if not args.dry_run else 'dry run, nothing changed'}")
+            print_line(f"verdict: {'wired' if not args.dry_run else 'dry run, nothing changed'}")
         return EXIT_OK
 
     return run_tool(PROG, body)

@@ -10,17 +10,28 @@ whatever Python the job has, and must never be the reason a deploy's verdict is 
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 ICONS = {"pass": "✅", "fail": "❌", "skip": "⏭️"}
+# Markdown's active punctuation (GFM: any ASCII punctuation may be backslash-escaped); ':' and '@'
+# too, so a peer's text cannot become an autolink or an @-mention. '.' and '-' stay readable.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~:@])")
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def cell(value: Any) -> str:
-    """A table cell: pipes escaped, newlines folded, so one check stays one row."""
-    return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+    """Text from the report as inert Markdown: no HTML, no link, no emphasis, no control character;
+    pipes escaped and newlines folded, so one check stays one row. The details quote remote peers
+    (a health body, an AWS message), so they are treated as hostile."""
+    text = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value).replace("\r\n", "\n"))
+    text = _MARKDOWN.sub(r"\\\1", text)
+    # After the backslashes: & < > become entities, so no tag survives and none is half-escaped.
+    return html.escape(text, quote=False).replace("\n", "<br>")
 
 
 def render(report: dict[str, Any] | None, status: int, title: str) -> str:
@@ -33,9 +44,10 @@ def render(report: dict[str, Any] | None, status: int, title: str) -> str:
     verdict = str(report.get("verdict", "fail" if status else "pass"))
     counts = ", ".join(f"{n} {s}" for s, n in (report.get("summary") or {}).items() if n)
     lines = [
-        f"### {title}: {ICONS.get(verdict, '')} {verdict} (exit {status})".replace("  ", " "),
+        # The title is the workflow's own text, not a peer's.
+        f"### {title}: {ICONS.get(verdict, '')} {cell(verdict)} (exit {status})".replace("  ", " "),
         "",
-        f"{counts}. Dixie: {report.get('dixieUrl', '?')}",
+        f"{cell(counts)}. Dixie: {cell(report.get('dixieUrl', '?'))}",
         "",
         "| check | status | detail | s |",
         "|---|---|---|---:|",

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dixie_infra import aws_types
+from dixie_infra.offline import policies
 from dixie_infra.offline.record import STACK_TYPE, Evaluation, Resource, mask
 from dixie_infra.offline.runner import evaluate, stack_config
 from dixie_infra.settings import SettingsError
@@ -88,7 +89,22 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="directory holding Pulumi.<STACK>.yaml (default: the project's root)",
     )
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        default=None,
+        help=f"a --policy-pack-config file for the policy pack (default: ${policies.POLICY_CONFIG_ENV}, if set)",
+    )
     args = parser.parse_args(argv)
+    try:
+        pack_config = (
+            policies.load_pack_config(args.policy_config)
+            if args.policy_config is not None
+            else policies.config_from_environment()
+        )
+    except policies.PolicyConfigError as exc:
+        print(f"policy config: {exc}", file=sys.stderr)
+        return 2
     try:
         config, secret_keys = stack_config(args.stack, args.project_dir)
         evaluation = evaluate(args.stack, config, secret_keys=secret_keys)
@@ -100,10 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line for people; the program's own error text
         print(f"stack {args.stack}: the program failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    # policy_check imports this module; importing it at the top would be circular.
-    from dixie_infra.policy_check import check_policies, has_mandatory, render_findings
-
-    findings = check_policies(evaluation)
+    findings = policies.check_policies(evaluation, pack_config=pack_config)
     if args.json:
         json.dump(
             {
@@ -130,6 +143,6 @@ def main(argv: list[str] | None = None) -> int:
         print()
     else:
         _print_plan(evaluation)
-        render_findings(findings, plan_console())
+        policies.render_findings(findings, plan_console())
     # A mandatory policy violation would fail `pulumi preview --policy-pack policy` too.
-    return 1 if has_mandatory(findings) else 0
+    return 1 if policies.has_mandatory(findings) else 0

@@ -214,20 +214,13 @@ def read_stack_file(path: Path) -> tuple[dict[str, Any], dict[str, Any], frozens
 
 
 def stack_file(stack: str, project_dir: Path | None = None) -> Path:
+    """``Pulumi.<stack>.yaml``; a name that is not a stack, or a stack with no file, is refused
+    naming the stacks that exist."""
     if not STACK_NAME.fullmatch(stack):
         raise SettingsError(
             [ConfigProblem("--stack", f"{stack[:100]!r} is not a stack name (letters, digits, - _ .)")]
         )
-    return (project_dir or project_root()) / f"Pulumi.{stack}.yaml"
-
-
-def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent.parent
-
-
-def load_stack_file(stack: str, project_dir: Path | None = None) -> Settings:
-    """Settings of ``Pulumi.<stack>.yaml`` for the post-deploy tools (no Pulumi, no AWS, no git)."""
-    path = stack_file(stack, project_dir)
+    path = (project_dir or project_root()) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         available = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml"))
         raise SettingsError(
@@ -238,5 +231,14 @@ def load_stack_file(stack: str, project_dir: Path | None = None) -> Settings:
                 )
             ]
         )
-    values, aws, secret = read_stack_file(path)
+    return path
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent.parent
+
+
+def load_stack_file(stack: str, project_dir: Path | None = None) -> Settings:
+    """Settings of ``Pulumi.<stack>.yaml`` for the post-deploy tools (no Pulumi, no AWS, no git)."""
+    values, aws, secret = read_stack_file(stack_file(stack, project_dir))
     return parse_settings(stack, values, aws, secret_keys=secret)

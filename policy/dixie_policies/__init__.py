@@ -2,7 +2,7 @@
 
 ``POLICIES`` is every policy, resource and stack policies alike. ``policy/__main__.py`` hands them
 to ``PolicyPack`` (which starts a server and blocks, so nothing else may construct it); the offline
-plan and the tests call them directly through ``dixie_infra.policy_check``.
+plan and the tests call them directly through ``dixie_infra.offline.policies``.
 
 Imports only pulumi-policy and the standard library: the CLI installs ``requirements.txt`` into a
 virtualenv of its own and runs the pack from inside ``policy/``.

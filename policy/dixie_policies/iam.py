@@ -147,6 +147,8 @@ def _no_wildcard_arns(args: ResourceValidationArgs) -> Iterator[str]:
         for index, statement in iter_statements(document):
             if not allows(statement):
                 continue
+            if statement.get("NotResource") is not None:
+                yield f"{where} Statement[{index}] must not use NotResource in an Allow statement (it reaches every other resource)"
             for k, entry in enumerate(as_list(statement.get("Resource"))):
                 if entry == "*" or not isinstance(entry, str):
                     continue
@@ -392,7 +394,8 @@ POLICIES = [
         "iam-no-wildcard-resources",
         "No Allow statement names a resource ARN with a wildcard for the partition, service, region or "
         "account, any wildcard in an SSM, KMS, Secrets Manager, IAM or STS ARN, or a wildcard before "
-        "the resource's name (arn:aws:ssm:*:*:parameter/*, arn:aws:kms:us-east-1:*:key/*, log-group:*).",
+        "the resource's name (arn:aws:ssm:*:*:parameter/*, arn:aws:kms:us-east-1:*:key/*, log-group:*), "
+        "or NotResource in an Allow.",
         controls=("CKV_AWS_355", "AVD-AWS-0057", "IAM.1 rationale"),
         level=MANDATORY,
         severity=Severity.HIGH,

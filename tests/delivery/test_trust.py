@@ -381,9 +381,9 @@ def test_the_preview_role_reads_every_resource_type_and_lookup_the_program_decla
 
 
 #: boto3 client names whose IAM service prefix differs.
-IAM_PREFIX = {"elbv2": "elasticloadbalancing"}
+IAM_PREFIX = {"elbv2": "elasticloadbalancing", "efs": "elasticfilesystem"}
 CALL = re.compile(
-    r"\b(ecs|ssm|ecr|elbv2|cloudwatch|rds|ec2|logs|sns|elasticache|route53)\."
+    r"\b(ecs|ssm|ecr|elbv2|cloudwatch|rds|ec2|logs|sns|efs|elasticache|route53)\."
     r"(?:get_paginator\(\"([a-z_]+)\"\)|([a-z_]+)\()"
 )
 

@@ -11,7 +11,7 @@ import dixie_policies
 from pulumi.runtime import rpc
 
 from dixie_infra.offline import Resource
-from dixie_infra.policy_check import Finding, check_resources
+from dixie_infra.offline.policies import Finding, check_resources
 
 ACCOUNT = "123456789012"
 EXECUTION_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/dixie-armitage-ecs-task-execution"

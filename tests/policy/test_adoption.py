@@ -22,7 +22,7 @@ from pulumi_policy.deserialize import serialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from dixie_infra.offline import Evaluation, OfflineMocks
-from dixie_infra.policy_check import (
+from dixie_infra.offline.policies import (
     POLICY_CONFIG_ENV,
     PackConfig,
     PolicyConfigError,

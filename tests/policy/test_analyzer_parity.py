@@ -2,7 +2,7 @@
 
 The analyzer service (``_PolicyAnalyzerServicer``, private in pulumi-policy 1.21.0, which the
 requirements pin) is what the CLI talks to; it is driven here with the requests the engine would
-send, without starting a server. Any drift between ``dixie_infra.policy_check`` and the runtime
+send, without starting a server. Any drift between ``dixie_infra.offline.policies`` and the runtime
 (props, proxying, levels, URNs) shows up as a difference in findings.
 """
 
@@ -16,7 +16,7 @@ from pulumi_policy.deserialize import serialize_properties
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from dixie_infra.offline import STACK_TYPE, Evaluation, unwrap
-from dixie_infra.policy_check import check_policies
+from dixie_infra.offline.policies import check_policies
 
 LEVELS = {proto.ADVISORY: "advisory", proto.MANDATORY: "mandatory"}
 

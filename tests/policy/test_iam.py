@@ -283,6 +283,14 @@ def test_wildcard_arns_in_inline_and_standalone_policies_are_refused() -> None:
     assert messages("iam-no-wildcard-resources", standalone)
 
 
+def test_not_resource_in_an_allow_is_a_wildcard_too() -> None:
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::other-bucket/*"}
+    assert messages("iam-no-wildcard-resources", role_policy(role(), statement)) == [
+        "RolePolicy 'service-execution-ssm': policy Statement[0] must not use NotResource in an Allow "
+        "statement (it reaches every other resource)"
+    ]
+
+
 def test_deny_statements_may_name_wildcard_arns() -> None:
     deny = {"Effect": "Deny", "Action": "ssm:*", "Resource": "arn:aws:ssm:*:*:parameter/*"}
     assert messages("iam-no-wildcard-resources", role_policy(role(), READ_PARAMETERS, deny)) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pulumi_policy import EnforcementLevel, PolicyResource, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from dixie_infra.policy_check import check_resources, stack_resources
+from dixie_infra.offline.policies import check_resources, stack_resources
 from tests.policy.support import (
     POLICIES,
     messages,

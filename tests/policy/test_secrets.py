@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from dixie_infra.policy_check import check_resources
+from dixie_infra.offline.policies import check_resources
 from tests.policy.support import container, messages, redis, resource, secret, task_definition
 
 PASSWORD = "correct-horse-battery-staple-1234"

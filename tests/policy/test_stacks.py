@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from dixie_infra.offline import Evaluation, iter_secret_strings
-from dixie_infra.policy_check import PackConfig, check_policies, has_mandatory, render_findings
+from dixie_infra.offline.policies import PackConfig, check_policies, has_mandatory, render_findings
 
 #: The advisory findings docs/policy.md lists, with the reason each stays advisory.
 EXPECTED_ADVISORY = {

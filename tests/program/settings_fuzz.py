@@ -30,8 +30,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dixie_infra import offline
 from dixie_infra.offline import OfflineMocks, evaluate
+from dixie_infra.offline import plan as offline_plan
 from dixie_infra.settings import SettingsError, project_root
 from dixie_infra.settings.stack_yaml import MAX_FILE_BYTES
 
@@ -476,7 +476,7 @@ def plan(case: Case, directory: Path) -> tuple[int, str]:
     (directory / FILE_NAME).write_text(case.text)
     err, out = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        code = offline.main(["--stack", STACK, "--project-dir", str(directory)])
+        code = offline_plan.main(["--stack", STACK, "--project-dir", str(directory)])
     return code, err.getvalue() + out.getvalue()
 
 

@@ -75,24 +75,32 @@ def test_plan_prints_policy_findings_and_passes_without_mandatory_ones(capsys) -
     assert "policy pack" in out and "0 mandatory" in out
 
 
-def test_plan_fails_on_a_mandatory_policy_violation(capsys, monkeypatch) -> None:
-    from dixie_infra import policy_check
+def test_a_bad_policy_config_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "config.json"
+    bad.write_text("{")
+    assert main(["--stack", "armitage", "--policy-config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not valid JSON" in err and "Traceback" not in err
 
-    real = policy_check.check_policies
 
-    def with_violation(evaluation):
-        service = evaluation.one("aws:ecs/service:Service")
-        violation = policy_check.Finding(
-            policy="ecs-service-single-writer",
-            level="mandatory",
-            urn=service.urn,
-            name=service.name,
-            type=service.type,
-            message="Service 'service-service': deploymentMaximumPercent must be 100",
-        )
-        return [*real(evaluation), violation]
+def test_a_mandatory_violation_fails_the_plan_unless_the_adoption_exception_covers_it(
+    tmp_path: Path, capsys
+) -> None:
+    # The documented adopting `up` runs with Redis AUTH off: refused by the pack, unless the run
+    # carries policy/adoption.json (one replication group, until its expiry date).
+    document = yaml.safe_load((project_root() / "Pulumi.armitage.yaml").read_text())
+    document["config"]["dixie:redisAuth"] = False
+    (tmp_path / "Pulumi.armitage.yaml").write_text(yaml.safe_dump(document))
+    assert main(["--stack", "armitage", "--project-dir", str(tmp_path)]) == 1
+    assert "elasticache-auth" in capsys.readouterr().out
+    exception = project_root() / "policy" / "adoption.json"
+    assert (
+        main(["--stack", "armitage", "--project-dir", str(tmp_path), "--policy-config", str(exception)]) == 0
+    )
 
-    monkeypatch.setattr(policy_check, "check_policies", with_violation)
-    assert main(["--stack", "armitage"]) == 1
-    out = capsys.readouterr().out
-    assert "mandatory" in out and "deploymentMaximumPercent must be 100" in out
+
+def test_an_unknown_stack_names_the_stacks_that_exist(capsys) -> None:
+    assert main(["--stack", "production"]) == 2
+    err = capsys.readouterr().err
+    assert "no stack file Pulumi.production.yaml; available stacks: armitage" in err
+    assert str(project_root()) not in err

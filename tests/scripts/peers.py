@@ -4,6 +4,8 @@
   parses and builds the messages); the tools reach it through ``--nameserver``.
 * :func:`http_server` — a threaded pytest-httpserver serving health documents.
 * :func:`silent_server` — a socket that accepts connections and never answers.
+* :class:`StreamingPeer` — a raw HTTP server that sends a body slowly (a byte at a time) or
+  without end (hundreds of megabytes), recording how much it sent and whether the client hung up.
 * :func:`seed_deploy` — the state of a healthy armitage deploy in the moto server, with handles
   to break it one way at a time.
 
@@ -154,6 +156,82 @@ def silent_server() -> Iterator[str]:
         sock.close()
 
 
+class StreamingPeer:
+    """One HTTP/1.1 response, its body sent chunk by chunk with a pause between chunks.
+
+    Bounded in time (``max_seconds``) and bound to 127.0.0.1. ``client_gone`` is set when a send
+    fails (the client closed the connection), ``finished`` when the whole body went out.
+    """
+
+    def __init__(
+        self,
+        *,
+        chunk: bytes,
+        chunks: int,
+        interval: float = 0.0,
+        max_seconds: float = 30.0,
+        headers: str = "Content-Type: application/json\r\n",
+    ):
+        self.chunk, self.chunks, self.interval = chunk, chunks, interval
+        self.max_seconds = max_seconds
+        self.headers = headers
+        self.sent = 0
+        self.client_gone = threading.Event()
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(4)
+        self._sock.settimeout(0.2)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+
+    def __enter__(self) -> StreamingPeer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        deadline = threading.Event()
+        timer = threading.Timer(self.max_seconds, deadline.set)
+        timer.start()
+        try:
+            conn.settimeout(5)
+            conn.recv(65536)  # the request; its content does not matter
+            conn.sendall(f"HTTP/1.1 200 OK\r\n{self.headers}Transfer-Encoding: chunked\r\n\r\n".encode())
+            for _ in range(self.chunks):
+                if deadline.is_set() or self._stop.is_set():
+                    return
+                conn.sendall(f"{len(self.chunk):x}\r\n".encode() + self.chunk + b"\r\n")
+                self.sent += len(self.chunk)
+                if self.interval:
+                    self._stop.wait(self.interval)
+            conn.sendall(b"0\r\n\r\n")
+            self.finished.set()
+        except OSError:
+            self.client_gone.set()
+        finally:
+            timer.cancel()
+            conn.close()
+
+
 # --- AWS ------------------------------------------------------------------------------------------
 
 
@@ -199,6 +277,8 @@ class Deploy:
     nats_ip: str = ""
     dixie_ip: str = "10.0.2.50"
     target_group_arn: str = ""
+    file_system_id: str = ""
+    topic_arn: str = ""
 
     def client(self, name: str) -> Any:
         return client(name)
@@ -242,6 +322,16 @@ class Deploy:
                 "deployment failed: tasks failed to start. rolling back to deployment ecs-svc/1",
             }
         ]
+
+    def mount_targets(self) -> list[Any]:
+        efs = backend("efs")
+        return [t for t in efs.mount_targets_by_id.values() if t.file_system_id == self.file_system_id]
+
+    def unconfirm_subscriptions(self) -> None:
+        """SNS lists a subscription nobody confirmed with the SubscriptionArn PendingConfirmation."""
+        for subscription in backend("sns").subscriptions.values():
+            if subscription.topic_arn == self.topic_arn:
+                subscription.arn = "PendingConfirmation"
 
     def stop_running(self, name: str) -> None:
         """The service wants one task and has none (the deployment never completes)."""
@@ -312,7 +402,7 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
     deploy = Deploy(session=session, endpoint=endpoint, subnet=subnet, security_group=group)
     network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
     ecs = client("ecs")
-    ecs.create_cluster(clusterName=s.cluster)
+    ecs.create_cluster(clusterName=s.cluster, settings=[{"name": "containerInsights", "value": "enabled"}])
 
     def register(family: str, image: str) -> str:
         return ecs.register_task_definition(
@@ -438,6 +528,22 @@ def seed_deploy(session: Any, endpoint: str) -> Deploy:
             ComparisonOperator="GreaterThanThreshold",
         )
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="seeded")
+
+    sns = client("sns")
+    deploy.topic_arn = sns.create_topic(Name=s.names.alarm_topic)["TopicArn"]
+    sns.subscribe(TopicArn=deploy.topic_arn, Protocol="email", Endpoint="oncall@example.com")
+
+    efs = client("efs")
+    token = s.names.data_file_system
+    deploy.file_system_id = efs.create_file_system(
+        CreationToken=token, Encrypted=True, Tags=[{"Key": "Name", "Value": token}]
+    )["FileSystemId"]
+    moto_subnets = [n["SubnetId"] for n in ec2.describe_subnets()["Subnets"]]
+    for moto_subnet, private_subnet in zip(moto_subnets, s.private_subnet_ids, strict=False):
+        efs.create_mount_target(FileSystemId=deploy.file_system_id, SubnetId=moto_subnet)
+        # The stack names its private subnets by id; moto picks ids itself.
+        target = next(t for t in deploy.mount_targets() if t.subnet_id == moto_subnet)
+        target.subnet_id = private_subnet
 
     client("rds").create_db_instance(
         DBInstanceIdentifier=s.database.instance_identifier,

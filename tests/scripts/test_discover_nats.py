@@ -7,12 +7,13 @@ server answers for it, and the seeded ``NATS_URL`` parameter holds the task's IP
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from scripts import discover_nats
+from scripts import _nats, discover_nats
 from tests.scripts.peers import SETTINGS, Deploy, LocalDns, client, seed_deploy
 
 NATS_URL = f"{SETTINGS.ssm_prefix}/NATS_URL"
@@ -103,19 +104,75 @@ def test_only_the_nats_services_task_counts(
     assert document["taskIps"] == [deploy.nats_ip]
 
 
-def test_config_drift_fix_goes_through_the_stack_config(
+def test_a_stale_dns_name_is_fixed_at_its_cloud_map_registration_never_with_an_ip(
     deploy: Deploy, dns: LocalDns, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The stack names NATS tls://<name>: an IP there would fail TLS host verification.
     dns.records[SETTINGS.nats.host] = ["10.0.42.42"]
     code = discover_nats.main(["--nameserver", dns.address, "--timeout", "1"])
     out = capsys.readouterr().out
     assert code == 1
     assert out.splitlines()[0] == f"nats://{deploy.nats_ip}:4222"
-    assert (
-        f"pulumi config set --path 'dixie:nats.url' 'tls://{deploy.nats_ip}:4222' --stack armitage "
-        "&& pulumi up --refresh --stack armitage"
-    ) in out
+    assert "Cloud Map registration" in out
+    assert "pulumi config set" not in out
+    assert f"tls://{deploy.nats_ip}" not in out
     assert "verdict: DRIFT (1 of 2 sources)" in out
+
+
+def test_a_stale_ip_in_a_nats_url_is_fixed_through_the_stack_config() -> None:
+    source = _nats.Source("stack config dixie:nats.url", "nats://10.0.99.99:4222", ("10.0.99.99",), "stale")
+    assert _nats.fix_commands("armitage", [source], "10.0.1.5") == [
+        "pulumi config set --path 'dixie:nats.url' 'nats://10.0.1.5:4222' --stack armitage "
+        "&& pulumi up --refresh --stack armitage"
+    ]
+
+
+def test_a_tls_url_holding_an_ip_is_never_given_another_ip() -> None:
+    source = _nats.Source("stack config dixie:nats.url", "tls://10.0.99.99:4222", ("10.0.99.99",), "stale")
+    (fix,) = _nats.fix_commands("armitage", [source], "10.0.1.5")
+    assert "10.0.1.5" not in fix
+    assert "DNS name" in fix
+
+
+@pytest.fixture
+def mute_udp() -> Iterator[str]:
+    """A UDP port that receives queries and never answers (a resolver we cannot reach)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+def test_a_resolver_that_never_answers_is_unresolvable_from_here_exit_3(
+    deploy: Deploy, mute_udp: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = discover_nats.main(["--json", "--nameserver", mute_udp, "--timeout", "0.3"])
+    out = capsys.readouterr()
+    document = json.loads(out.out)
+    config = next(s for s in document["sources"] if s["source"] == CONFIG)
+    assert code == discover_nats.EXIT_UNRESOLVABLE == 3
+    assert document["verdict"] == "unresolvable"
+    assert config["status"] == "unresolvable"
+    assert "--nameserver" in config["detail"]
+    assert document["fix"] == []
+    assert document["drift"] is False
+
+
+def test_nxdomain_from_the_system_resolver_is_unresolvable_not_drift(dns: LocalDns) -> None:
+    del dns.records[SETTINGS.nats.host]
+    resolver = _nats.make_resolver(dns.address, 1.0)
+    here = _nats.judge_source("x", SETTINGS.nats.url, ["10.0.1.5"], resolver, 1.0)
+    named = _nats.judge_source("x", SETTINGS.nats.url, ["10.0.1.5"], resolver, 1.0, own_nameserver=True)
+    assert here.unresolvable and not here.drifted
+    assert "--nameserver" in (here.problem or "")
+    assert named.drifted and not named.unresolvable
+
+
+def test_the_help_documents_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert discover_nats.main(["--help"]) == 0
+    assert "3 a source's name cannot be resolved from here" in " ".join(capsys.readouterr().out.split())
 
 
 def test_stored_drift_alone_is_fixed_by_a_refreshing_up(
@@ -147,11 +204,16 @@ def test_no_running_nats_task_is_exit_1(
     [
         pytest.param(["--stack", "nosuch"], "no stack file Pulumi.nosuch.yaml", id="unknown-stack"),
         pytest.param(["--nameserver", "resolver.example"], "is not IP or IP:PORT", id="bad-nameserver"),
-        pytest.param(["--timeout", "0"], "--timeout must be > 0", id="zero-timeout"),
+        pytest.param(["--timeout", "0"], "--timeout must be a number > 0", id="zero-timeout"),
+        pytest.param(
+            ["--timeout", "inf"], "--timeout must be a number > 0 and <= 300", id="infinite-timeout"
+        ),
+        pytest.param(["--timeout", "nan"], "--timeout must be a number > 0 and <= 300", id="nan-timeout"),
+        pytest.param(["--region", "bogus"], "unknown region 'bogus'", id="unknown-region"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    aws_env: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code = discover_nats.main(argv)
     err = capsys.readouterr().err
@@ -161,7 +223,7 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_missing_credentials_is_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)

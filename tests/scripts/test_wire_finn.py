@@ -113,16 +113,70 @@ def test_previous_secure_value_is_never_printed(deploy: Deploy, capsys: pytest.C
         assert "old-dixie" not in out.out + out.err
 
 
-def test_finn_that_never_stabilises_fails_after_the_timeout(
-    deploy: Deploy, capsys: pytest.CaptureFixture[str]
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    clock = FakeClock()
+    monkeypatch.setattr(wire_finn, "_sleep", clock.sleep)
+    monkeypatch.setattr(wire_finn, "_clock", clock)
+    return clock
+
+
+def test_finn_that_never_stabilises_fails_after_the_timeout_saying_where_it_stood(
+    deploy: Deploy, capsys: pytest.CaptureFixture[str], fake_clock: FakeClock
 ) -> None:
     unwire()
     deploy.stop_running(FINN)
-    code = wire_finn.main(["--timeout", "2"])
+    code = wire_finn.main(["--timeout", "100"])
     err = capsys.readouterr().err
     assert code == 1
-    assert f"{FINN} did not become stable within 2 s (running 0/1" in err
+    assert f"{FINN} did not become stable within 100 s (running 0/1" in err
     assert "Traceback" not in err
+    # progress at every poll, never sleeping past the timeout
+    assert fake_clock.sleeps == [10.0] * 10
+    waiting = [line for line in err.splitlines() if line.startswith(f"waiting for {FINN} to become stable")]
+    assert len(waiting) == 10
+    assert "running 0/1" in waiting[0]
+    assert waiting[0].endswith("100 s left")
+
+
+def test_a_failure_under_json_is_still_one_json_document(
+    deploy: Deploy, capsys: pytest.CaptureFixture[str], fake_clock: FakeClock
+) -> None:
+    unwire()
+    deploy.stop_running(FINN)
+    code = wire_finn.main(["--json", "--timeout", "20"])
+    out = capsys.readouterr()
+    document = json.loads(out.out)
+    assert code == 1
+    assert document["result"] == "failed"
+    assert document["error"].startswith(f"{FINN} did not become stable within 20 s")
+    assert document["changed"] is True  # what had been done before the failure
+    assert document["redeployed"] is True
+    assert document["stable"] is False
+
+
+def test_a_failure_before_any_change_under_json_is_a_json_document(
+    deploy: Deploy, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client("ecs").delete_service(cluster=SETTINGS.cluster, service=FINN, force=True)
+    code = wire_finn.main(["--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert document["result"] == "failed"
+    assert f"no ACTIVE ECS service {FINN}" in document["error"]
 
 
 def test_missing_finn_service_changes_nothing(deploy: Deploy, capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,7 +199,7 @@ def test_human_output_is_a_table_with_a_verdict(deploy: Deploy, capsys: pytest.C
 
 
 def test_access_denied_is_one_line_and_exit_1(
-    aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    aws_env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with denying_aws() as endpoint:
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
@@ -162,13 +216,22 @@ def test_access_denied_is_one_line_and_exit_1(
     ("argv", "message"),
     [
         pytest.param(["--stack", "nosuch"], "no stack file Pulumi.nosuch.yaml", id="unknown-stack"),
-        pytest.param(["--timeout", "-1"], "--timeout must be > 0", id="negative-timeout"),
-        pytest.param(["--region", "moon"], "is not an AWS region", id="bad-region"),
+        pytest.param(["--timeout", "-1"], "--timeout must be a number > 0", id="negative-timeout"),
+        pytest.param(
+            ["--timeout", "inf"], "--timeout must be a number > 0 and <= 3600, got inf", id="inf-timeout"
+        ),
+        pytest.param(
+            ["--timeout", "nan"], "--timeout must be a number > 0 and <= 3600, got nan", id="nan-timeout"
+        ),
+        pytest.param(
+            ["--timeout", "1e12"], "--timeout must be a number > 0 and <= 3600", id="absurd-timeout"
+        ),
+        pytest.param(["--region", "moon"], "unknown region", id="bad-region"),
         pytest.param(["--frobnicate"], "unrecognized arguments", id="unknown-option"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    aws: Any, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    aws_env: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code = wire_finn.main(argv)
     err = capsys.readouterr().err

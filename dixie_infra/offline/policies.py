@@ -49,7 +49,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from dixie_infra.offline import STACK_TYPE, Evaluation, Resource, unwrap
+from dixie_infra.offline.record import STACK_TYPE, Evaluation, Resource, unwrap
 from dixie_infra.settings import project_root
 
 if TYPE_CHECKING:
