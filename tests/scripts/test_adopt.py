@@ -162,7 +162,7 @@ def seed_account(session: boto3.session.Session) -> dict[str, str]:
     ec2.authorize_security_group_ingress(
         GroupId=redis, IpPermissions=[tcp(6379, source=service, description="Redis from Dixie ECS tasks")]
     )
-    # Task 3.1, by hand: NATS admits Dixie's group.
+    # Made by hand during the sprint: NATS admits Dixie's group.
     ec2.authorize_security_group_ingress(
         GroupId=nats, IpPermissions=[tcp(4222, source=service, description="NATS client from Dixie")]
     )
@@ -336,7 +336,7 @@ def seed_account(session: boto3.session.Session) -> dict[str, str]:
     )
 
     ecr = session.client("ecr")
-    # Task 2.1, by hand.
+    # Made by hand during the sprint: the image repository and its lifecycle policy.
     ecr.create_repository(
         repositoryName=SVC, imageTagMutability="IMMUTABLE", imageScanningConfiguration={"scanOnPush": True}
     )
