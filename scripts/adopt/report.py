@@ -9,7 +9,7 @@ from typing import Any
 
 from dixie_infra import names
 from dixie_infra.settings import PROJECT, Settings
-from scripts._cli import print_table
+from scripts._cli import print_line, print_table
 from scripts.adopt.kinds import HAND_MADE, PROVIDER_NAME, PROVIDER_TYPE
 from scripts.adopt.program import Declared, engine_urn
 from scripts.adopt.records import Adoption, Effect
@@ -115,6 +115,8 @@ def _rows_matched(adoption: Adoption) -> list[list[str]]:
 
 
 def render(adoption: Adoption, document: Mapping[str, Any], entries: int) -> None:
+    # Every line goes through print_line: addresses and ids come from the state, which may carry
+    # terminal controls (tables are made safe by print_table the same way).
     print_table(
         f"stack {adoption.stack}: {len(adoption.matched)} resource(s) matched, will be imported",
         ("type", "logical name", "import id", "from", "protect", "differences"),
@@ -148,28 +150,28 @@ def render(adoption: Adoption, document: Mapping[str, Any], entries: int) -> Non
             caption="wrong account or region, or deleted outside terraform: find out which before going on",
         )
     for problem in adoption.problems:
-        print(f"problem: {problem}")
-    print()
-    print(f"Import file: {document['importFile']} ({entries} entries; no secret values in it).")
-    print()
-    print("Keep the secrets the running service uses (each command reads the value from SSM itself;")
-    print("nothing is printed):")
+        print_line(f"problem: {problem}")
+    print_line("")
+    print_line(f"Import file: {document['importFile']} ({entries} entries; no secret values in it).")
+    print_line("")
+    print_line("Keep the secrets the running service uses (each command reads the value from SSM itself;")
+    print_line("nothing is printed):")
     for item in document["secretCommands"]:
-        print(f"  # {item['key']} from {item['from']} ({item['status']})")
-        print(f"  {item['command']}")
-    print()
-    print("Redis AUTH is off on the existing replication group: adopt with")
-    print(f"  pulumi config set {PROJECT}:redisAuth false -s {adoption.stack}")
-    print(f"  {document['redisAuth']['later']}")
-    print()
+        print_line(f"  # {item['key']} from {item['from']} ({item['status']})")
+        print_line(f"  {item['command']}")
+    print_line("")
+    print_line("Redis AUTH is off on the existing replication group: adopt with")
+    print_line(f"  pulumi config set {PROJECT}:redisAuth false -s {adoption.stack}")
+    print_line(f"  {document['redisAuth']['later']}")
+    print_line("")
     for note in document["notes"]:
-        print(f"note: {note}")
-    print()
-    print("Next steps:")
+        print_line(f"note: {note}")
+    print_line("")
+    print_line("Next steps:")
     for index, step in enumerate(document["nextSteps"], 1):
-        print(f"  {index}. {step}")
-    print()
-    print(document["verdict"])
+        print_line(f"  {index}. {step}")
+    print_line("")
+    print_line(document["verdict"])
 
 
 def verdict(adoption: Adoption) -> str:

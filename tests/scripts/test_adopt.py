@@ -1437,3 +1437,18 @@ def test_a_hostile_environment_tag_is_echoed_bounded_and_escaped(
     assert "belongs to environment '\\x1b[2Jxxx" in err
     assert "\x1b" not in err and len(err) < 600
     assert err.count("\n") == 1 and out == ""
+
+
+def test_terminal_controls_in_a_state_address_never_reach_the_terminal(
+    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
+) -> None:
+    def hostile_address(doc: dict[str, Any]) -> None:
+        alarm = next(
+            r for r in state_resources(doc) if r["address"] == "aws_cloudwatch_metric_alarm.dixie_cpu_high"
+        )
+        alarm["address"] = "aws_cloudwatch_metric_alarm.dixie_cpu_high\x1b]0;owned\x07\x1b[2J"
+
+    code, out, _, _ = armitage(capsys, edit=hostile_address, json_out=False)
+    assert code == 0
+    assert "terraform state rm" in out and "dixie_cpu_high" in out
+    assert "\x1b" not in out and "\x07" not in out
