@@ -34,6 +34,11 @@ SECRET_ATTRIBUTES: dict[str, frozenset[str]] = {
 
 _PARAMETER_ENV = re.compile(r"^/dixie/(?P<env>[A-Za-z0-9_-]+)/")
 
+#: How deep a state document may nest. terraform's own documents reach about 15 levels (module,
+#: resource, values, blocks within blocks, plus two per child module); anything past this is not
+#: a state, and would otherwise reach the recursive walkers below.
+MAX_DEPTH = 64
+
 
 class StateError(ValueError):
     """The document is not a usable ``terraform show -json`` state (bad input: exit 2)."""
@@ -94,6 +99,10 @@ def parse_state(text: str) -> list[TfResource]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StateError(f"is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise StateError(f"nests deeper than {MAX_DEPTH} levels: not a terraform state") from None
+    if _depth_exceeds(doc, MAX_DEPTH):
+        raise StateError(f"nests deeper than {MAX_DEPTH} levels: not a terraform state")
     if not isinstance(doc, dict):
         raise StateError("is not a terraform show -json document (expected a JSON object)")
     if "planned_values" in doc or "resource_changes" in doc:
@@ -110,6 +119,20 @@ def parse_state(text: str) -> list[TfResource]:
     if not resources:
         raise StateError("holds no managed resources: nothing to adopt")
     return resources
+
+
+def _depth_exceeds(doc: Any, limit: int) -> bool:
+    """Whether ``doc`` nests deeper than ``limit`` (iterative: the check itself cannot recurse)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return False
 
 
 def _walk_module(module: Mapping[str, Any], where: str) -> Iterator[TfResource]:

@@ -1,0 +1,3 @@
+from scripts.adopt.cli import main
+
+raise SystemExit(main())
