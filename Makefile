@@ -63,10 +63,10 @@ test-fast: setup ## the fast tier: program, policy, settings, delivery (no serve
 test-timing: setup ## wall time of each test tier and of the whole suite (measured, not asserted)
 	$(VENV)/bin/python -m benchmarks.test_timing
 
-lint: setup ## ruff check, ruff format --check, mypy
+lint: setup ## ruff check, ruff format --check, mypy (program, tools, pack, tests, benchmarks)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy dixie_infra scripts policy
+	$(VENV)/bin/mypy dixie_infra scripts policy tests benchmarks
 
 format: setup ## ruff format and the safe ruff fixes
 	$(VENV)/bin/ruff format .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dixie_infra.offline import Resource
 from tests.policy.support import (
     ABSENT,
     egress_rule,
@@ -140,7 +141,7 @@ def test_target_group_without_health_check_path_is_refused() -> None:
 
 def legacy_rule(
     direction: str, protocol: str, ports: tuple[float, float], cidrs: list[str], v6: list[str]
-) -> object:
+) -> Resource:
     return resource(
         "aws:ec2/securityGroupRule:SecurityGroupRule",
         "legacy",
@@ -202,7 +203,7 @@ def legacy_rule(
         ),
     ],
 )
-def test_ingress_from_public_space_is_refused_however_written(rule: object, expected: str) -> None:
+def test_ingress_from_public_space_is_refused_however_written(rule: Resource, expected: str) -> None:
     found = messages("sg-no-world-ingress", rule)
     assert len(found) == 1 and expected in found[0], found
 
@@ -219,7 +220,11 @@ def test_the_internet_split_across_two_rule_resources_is_refused_on_each() -> No
 def test_ingress_from_private_space_is_allowed(cidr: str) -> None:
     key = "cidrIpv6" if ":" in cidr else "cidrIpv4"
     assert (
-        messages("sg-no-world-ingress", ingress_rule(referencedSecurityGroupId=ABSENT, **{key: cidr})) == []
+        messages(
+            "sg-no-world-ingress",
+            ingress_rule(None, "network-from-alb", referencedSecurityGroupId=ABSENT, **{key: cidr}),
+        )
+        == []
     )
 
 
@@ -241,7 +246,7 @@ def test_ingress_from_private_space_is_allowed(cidr: str) -> None:
         ),
     ],
 )
-def test_unrestricted_egress_to_public_space_is_refused(rule: object) -> None:
+def test_unrestricted_egress_to_public_space_is_refused(rule: Resource) -> None:
     found = findings("sg-world-egress-https-only", rule)
     assert found and {f.level for f in found} == {"mandatory"}
     assert "egress to public address space must be tcp on one allowed port" in found[0].message
@@ -263,7 +268,7 @@ def test_unrestricted_egress_to_public_space_is_refused(rule: object) -> None:
         ),
     ],
 )
-def test_https_and_private_egress_are_allowed(rule: object) -> None:
+def test_https_and_private_egress_are_allowed(rule: Resource) -> None:
     assert messages("sg-world-egress-https-only", rule) == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dixie_infra.offline import Resource
 from tests.policy.support import document, messages, resource
 
 POLICY = "resource-policies-not-public"
@@ -41,7 +42,7 @@ FILE_SYSTEM_POLICY = document(
 )
 
 
-def topic_policy(policy: str) -> object:
+def topic_policy(policy: str) -> Resource:
     return resource(
         "aws:sns/topicPolicy:TopicPolicy", "alarms-topic-policy", {"arn": TOPIC_ARN, "policy": policy}
     )

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import dns.flags
 import dns.message
@@ -262,7 +262,8 @@ def client(name: str) -> Any:
 
 
 def backend(service: str) -> Any:
-    return get_backend(service)[ACCOUNT][REGION]  # type: ignore[index]
+    # moto types get_backend by literal service name; the fixtures pass it as data.
+    return get_backend(service)[ACCOUNT][REGION]  # type: ignore[call-overload,index]
 
 
 @dataclass
@@ -370,7 +371,7 @@ class Deploy:
         }
         requests.post(
             f"{self.endpoint}/moto-api/static/ecr/scan-finding-results",
-            json={"results": [result], "region": REGION},
+            json={"results": [cast(Any, result)], "region": REGION},
             timeout=10,
         ).raise_for_status()
 
@@ -646,8 +647,8 @@ def denying_aws() -> Iterator[str]:
                 headers={"Smithy-Protocol": "rpc-v2-cbor"},
             )
         if request.headers.get("X-Amz-Target"):
-            body = json.dumps({"__type": "AccessDeniedException", "message": message})
-            return Response(body, status=400, content_type="application/x-amz-json-1.1")
+            text = json.dumps({"__type": "AccessDeniedException", "message": message})
+            return Response(text, status=400, content_type="application/x-amz-json-1.1")
         xml = (
             "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
             f"<Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>"

@@ -82,7 +82,9 @@ def test_failing_checks_are_retried_with_doubling_backoff_until_they_pass() -> N
 
 def test_retries_stop_when_the_wait_is_used_up_and_never_sleep_past_it() -> None:
     clock = FakeClock()
-    checks = [Check("broken", "", lambda _c: (_ for _ in ()).throw(fail("no")), needs_aws=False)]
+    checks: list[Check[None]] = [
+        Check("broken", "", lambda _c: (_ for _ in ()).throw(fail("no")), needs_aws=False)
+    ]
     results = run_until_passing(
         checks, lambda: None, wait_seconds=10, limit=5, sleep=clock.sleep, clock=clock
     )
