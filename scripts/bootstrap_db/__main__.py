@@ -1,0 +1,3 @@
+from scripts.bootstrap_db.cli import main
+
+raise SystemExit(main())
