@@ -16,6 +16,17 @@ health-check timeout at or below that worst case turns a hanging Finn into an "u
 and a restart loop, so both the ALB's and the container's timeouts exceed it, and each interval
 exceeds its timeout (the ALB refuses an interval that does not).
 
+Two things the model leaves out, stated so nobody reads it as a guarantee:
+
+- the stop: with maximum 100 % the new task starts only once the old one has stopped, and the
+  app's SIGTERM handler drains for up to 10 s before it forces an exit (``app/src/index.ts``), so
+  a deploy can be up to :data:`STOP_SECONDS` longer than the model;
+- a dead Redis: the worst case below assumes a live Redis connection. ioredis is built without a
+  ``commandTimeout`` (``app/src/services/redis-client.ts``: default 10 s connect timeout, three
+  retries per request), so against a Redis that drops packets a PING can wait about 30 s, and
+  ``SELECT 1`` has no statement timeout. No health-check timeout that keeps a deploy near 80 s
+  covers that; the fix belongs in the app (a command timeout).
+
 Pure data and arithmetic: no pulumi import. The target group, the container definition, the
 ``unhealthy-hosts`` alarm and ``make bench`` all read from here.
 """
@@ -34,8 +45,10 @@ HEALTH_WORST_CASE_SECONDS = (
     FINN_TIMEOUT_SECONDS + POSTGRES_CONNECT_TIMEOUT_SECONDS + REDIS_PING_ALLOWANCE_SECONDS
 )
 
-#: Pull, start, connect: the model's fixed task-start time (the issue's and the sprint's figure).
+#: Pull, start, connect: the model's fixed task-start time.
 TASK_START_SECONDS = 45
+#: Not in the model: the old task's SIGTERM drain before the app forces its exit.
+STOP_SECONDS = 10
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,16 @@ rollout fails, and one that waits for Redis is created 10-15 minutes late.
 
 - ``desired-count-drift``: more than one *running* task means two writers. RunningTaskCount
   exists only in ``ECS/ContainerInsights`` and only while Container Insights is on for the cluster
-  (another team's); missing data is therefore never OK: the alarm goes INSUFFICIENT_DATA and
-  says so on the topic (``verify_deploy --phase preflight`` reports the cluster's setting).
+  (another team's); missing data is therefore never OK: the alarm stays INSUFFICIENT_DATA. An
+  alarm that never had data makes no state change, so the topic hears nothing: the signal is
+  ``verify_deploy`` (``alarms`` fails on INSUFFICIENT_DATA; ``container-insights`` in preflight
+  names the cause). Once data flows, losing it is a state change and reaches the topic. One
+  reading above 1 in three minutes alarms (1 of 3 datapoints), so a late datapoint does not flap.
 - ``unhealthy-hosts``: no healthy target for longer than a routine stop-before-start deploy can
   cause (window from :mod:`dixie_infra.timing`); its actions are off while the service is parked
   at ``desiredCount: 0``, when no target is the intended state.
 - ``redis-memory-high``: ElastiCache publishes memory per node (``CacheClusterId`` = ``<group>-001``
-  ...), so the alarm takes the highest node.
+  ...), so the alarm watches the one node, or the highest of several.
 
 Requires: names, the cluster and service names, the service's ARN (built from names), the
 target group's and ALB's ARN suffixes, the Redis node ids, the log group's name, the account.
@@ -28,7 +31,7 @@ target group's and ALB's ARN suffixes, the Redis node ids, the log group's name,
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pulumi
 import pulumi_aws as aws
@@ -84,6 +87,8 @@ class AlarmSpec:
     treat_missing_data: str = "notBreaching"
     notify_insufficient_data: bool = False
     actions_enabled: bool = True
+    #: M of the N evaluation periods that must breach (None: all of them).
+    datapoints_to_alarm: int | None = None
 
 
 def deployment_failed_pattern(service_arn: str) -> str:
@@ -152,11 +157,12 @@ def alarm_specs(args: AlarmsArgs) -> list[AlarmSpec]:
             "GreaterThanThreshold",
             1,
             60,
-            1,
+            3,
             ecs,
             statistic="Maximum",
             treat_missing_data="missing",
             notify_insufficient_data=True,
+            datapoints_to_alarm=1,
         ),
         AlarmSpec(
             "cpu-high",
@@ -276,9 +282,14 @@ class Alarms(pulumi.ComponentResource):
 
         self.alarms = {}
         for spec in alarm_specs(args):
-            if spec.role == "redis-memory-high":
+            if spec.role == "redis-memory-high" and len(args.redis_node_ids) > 1:
                 self.alarms[spec.role] = self._per_node_alarm(
                     name, n.alarm(spec.role), spec, args.redis_node_ids
+                )
+            elif spec.role == "redis-memory-high":
+                (node,) = args.redis_node_ids
+                self.alarms[spec.role] = self._alarm(
+                    name, n.alarm(spec.role), replace(spec, dimensions={"CacheClusterId": node})
                 )
             else:
                 self.alarms[spec.role] = self._alarm(name, n.alarm(spec.role), spec)
@@ -355,6 +366,7 @@ class Alarms(pulumi.ComponentResource):
             comparison_operator=spec.comparison,
             threshold=spec.threshold,
             evaluation_periods=spec.evaluation_periods,
+            datapoints_to_alarm=spec.datapoints_to_alarm,
             treat_missing_data=spec.treat_missing_data,
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
@@ -367,7 +379,9 @@ class Alarms(pulumi.ComponentResource):
         self, component: str, physical: str, spec: AlarmSpec, node_ids: tuple[str, ...]
     ) -> aws.cloudwatch.MetricAlarm:
         """The highest of one metric across nodes (metric math ``MAX``): a failover moves the
-        primary to another node, and a single-node alarm would then watch the wrong one."""
+        primary to another node, and a single-node alarm would then watch the wrong one. Only for
+        two or more nodes: PutMetricAlarm wants each expression to return one time series, and
+        a one-node group is watched on its metric directly."""
         ids = [f"node{index}" for index in range(1, len(node_ids) + 1)]
         queries = [
             aws.cloudwatch.MetricAlarmMetricQueryArgs(

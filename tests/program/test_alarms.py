@@ -67,7 +67,7 @@ EXPECTED = {
     ),
 }
 EVALUATION_PERIODS = {
-    "dixie-armitage-desired-count-drift": 1,
+    "dixie-armitage-desired-count-drift": 3,
     "dixie-armitage-cpu-high": 3,
     "dixie-armitage-memory-high": 3,
     "dixie-armitage-finn-latency-p95": 5,
@@ -154,7 +154,14 @@ def test_redis_memory_is_watched_on_every_node(armitage: Evaluation, production:
     # replication group; after a failover the primary is another node.
     alarm = _alarms(armitage)["dixie-armitage-redis-memory-high"]
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 70)
-    assert _node_queries(alarm) == (["dixie-armitage-001"], "MAX([node1])")
+    # One node: its metric directly (an expression must return one time series).
+    assert "metricQueries" not in alarm
+    assert (alarm["namespace"], alarm["metricName"], alarm["statistic"]) == (
+        "AWS/ElastiCache",
+        "DatabaseMemoryUsagePercentage",
+        "Maximum",
+    )
+    assert alarm["dimensions"] == {"CacheClusterId": "dixie-armitage-001"}
     prod = next(a for a in _alarms(production).values() if a["name"] == "dixie-bff-redis-memory-high")
     assert _node_queries(prod) == (["dixie-bff-001", "dixie-bff-002"], "MAX([node1, node2])")
 
@@ -163,6 +170,8 @@ def test_two_writer_alarm_never_reads_missing_data_as_ok(armitage: Evaluation) -
     # Without Container Insights the metric does not exist: that must show, not pass as OK.
     alarm = _alarms(armitage)["dixie-armitage-desired-count-drift"]
     assert alarm["treatMissingData"] in ("missing", "breaching")
+    # One running count above 1 alarms; a single late datapoint does not flap it.
+    assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (3, 1)
     topic = armitage.one("aws:sns/topic:Topic").outputs["arn"]
     assert alarm["insufficientDataActions"] == [topic]
 
