@@ -388,11 +388,21 @@ CALL = re.compile(
 )
 
 
+def _sources(module: str) -> list[Path]:
+    """scripts/<module>.py, or every module of the package scripts/<module>/."""
+    package = ROOT / "scripts" / module
+    if package.is_dir():
+        files = sorted(package.glob("*.py"))
+        assert files, f"package {package} has no modules"
+        return files
+    return [ROOT / "scripts" / f"{module}.py"]
+
+
 def aws_calls(*modules: str) -> set[str]:
-    """The IAM actions of the boto3 calls (and paginators) in these modules of scripts/."""
+    """The IAM actions of the boto3 calls (and paginators) in these modules (or packages) of scripts/."""
     found = set()
-    for module in modules:
-        for match in CALL.finditer((ROOT / "scripts" / f"{module}.py").read_text()):
+    for path in (path for module in modules for path in _sources(module)):
+        for match in CALL.finditer(path.read_text()):
             client, paginated, called = match.groups()
             operation = paginated or called
             if operation in ("get_paginator", "get_waiter"):

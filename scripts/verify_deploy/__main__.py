@@ -1,0 +1,3 @@
+from scripts.verify_deploy.cli import main
+
+raise SystemExit(main())
