@@ -9,6 +9,9 @@ STACK ?= armitage
 # Optional policy-pack configuration for `make preview` / `make up` (e.g. policy/adoption.json).
 POLICY_CONFIG ?=
 PULUMI ?= pulumi
+# Test processes (pytest-xdist): every worker starts its own moto server and PostgreSQL on free
+# ports, so the tiers run side by side. `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -54,11 +57,11 @@ $(SYNCED_RUNTIME): uv.lock pyproject.toml | $(UV)
 	$(SYNC) --inexact
 	touch $@
 
-test: setup ## run the tests (PYTEST_ARGS=... passes options to pytest)
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+test: setup ## run the tests on PYTEST_WORKERS processes (default: one per core; PYTEST_ARGS=... for pytest)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: setup ## the fast tier: program, policy, settings, delivery (no servers)
-	$(VENV)/bin/python -m pytest -m fast $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m fast $(PYTEST_ARGS)
 
 test-timing: setup ## wall time of each test tier and of the whole suite (measured, not asserted)
 	$(VENV)/bin/python -m benchmarks.test_timing

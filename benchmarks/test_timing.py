@@ -1,7 +1,7 @@
 """Wall time of each test tier (``make test-timing``): the suite's speed, measured, not asserted.
 
-Runs ``pytest -m <tier>`` for each tier in a fresh process, then the whole suite, and prints the
-wall-clock seconds and the pytest summary line of each.
+Runs ``pytest -n auto -m <tier>`` for each tier (as ``make test`` runs it: one worker per core),
+then the whole suite, and prints the wall-clock seconds and the pytest summary line of each.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def main() -> int:
     for label, args in RUNS:
         started = time.perf_counter()
         done = subprocess.run(  # noqa: S603 - this interpreter's pytest, fixed arguments
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *args],
             capture_output=True,
             text=True,
             check=False,

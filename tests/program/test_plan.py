@@ -7,10 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from dixie_infra.offline.plan import main
 from dixie_infra.settings import project_root
+
+
+@pytest.fixture(autouse=True)
+def wide_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The plan folds to the page width (COLUMNS when piped); the assertions read whole phrases.
+    monkeypatch.setenv("COLUMNS", "240")
 
 
 def test_plan_lists_every_resource_and_says_ids_are_placeholders(capsys) -> None:
