@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from scripts._checks import Check, Status, fail, run_checks, run_until_passing, skip, verdict
+from tests.scripts.clock import FakeClock
 
 
 def test_every_check_runs_at_the_same_time() -> None:
@@ -44,21 +45,8 @@ def test_a_check_that_never_ends_fails_at_its_limit_and_the_others_keep_their_ve
     assert quick.status is Status.PASS
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_failing_checks_are_retried_with_doubling_backoff_until_they_pass() -> None:
-    clock = FakeClock()
+    clock = FakeClock(start=1000.0)
     calls = {"flaky": 0, "steady": 0}
 
     def flaky(_ctx: Any) -> str:
@@ -81,7 +69,7 @@ def test_failing_checks_are_retried_with_doubling_backoff_until_they_pass() -> N
 
 
 def test_retries_stop_when_the_wait_is_used_up_and_never_sleep_past_it() -> None:
-    clock = FakeClock()
+    clock = FakeClock(start=1000.0)
     checks: list[Check[None]] = [
         Check("broken", "", lambda _c: (_ for _ in ()).throw(fail("no")), needs_aws=False)
     ]

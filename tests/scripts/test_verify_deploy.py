@@ -19,6 +19,7 @@ from werkzeug import Response
 from dixie_infra.names import ALARM_ROLES, EXPECTED_MIGRATIONS
 from scripts import _checks, verify_deploy
 from tests.scripts import health_payloads as hp
+from tests.scripts.clock import FakeClock
 from tests.scripts.peers import (
     SECRET_VALUES,
     SETTINGS,
@@ -341,21 +342,6 @@ def test_a_server_that_never_answers_fails_within_the_timeout(
     # Each call gets a share of --timeout, so the check can still say which call timed out.
     assert "no answer from http://127.0.0.1" in document["checks"][0]["detail"]
     assert "within 0.3 s" in document["checks"][0]["detail"]
-
-
-class FakeClock:
-    """Time that moves only when the tool sleeps: backoff without waiting and without timing."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

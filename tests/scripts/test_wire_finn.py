@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from scripts import wire_finn
+from tests.scripts.clock import FakeClock
 from tests.scripts.peers import SETTINGS, Deploy, client, denying_aws, seed_deploy
 
 PARAMETER = SETTINGS.finn.base_url_parameter
@@ -111,19 +112,6 @@ def test_previous_secure_value_is_never_printed(deploy: Deploy, capsys: pytest.C
         wire_finn.main([*argv, "--timeout", "3"])
         out = capsys.readouterr()
         assert "old-dixie" not in out.out + out.err
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
