@@ -1,10 +1,11 @@
 """Shared fixtures live in tests/fixtures/, one module per kind of real peer.
 
-Tiers (pytest markers, set here by directory so no test can forget its own):
+Tiers (pytest markers, set here so no test can forget its own):
 
-- ``fast``: the program under the mock runtime, the policy pack, the settings, the delivery
-  lint and contract: no server of any kind (``make test-fast``);
-- ``servers``: the tools against moto, a real PostgreSQL, local HTTP and DNS servers.
+- ``servers``: every test under ``tests/scripts/`` (the tools against moto, a real PostgreSQL,
+  local HTTP and DNS servers) and any other test that asks for a server fixture;
+- ``fast``: the rest: the program under the mock runtime, the policy pack, the settings, the
+  delivery lint and contract (``make test-fast``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ TIERS = {
     "servers": "moto, PostgreSQL, HTTP, DNS peers",
 }
 SERVER_DIRS = ("scripts",)
+#: Fixtures that start or reach a server (tests/fixtures/).
+SERVER_FIXTURES = frozenset({"moto_endpoint", "aws_env", "aws", "pg_server", "pg_tls_server", "pg_case"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,4 +37,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     root = Path(__file__).parent
     for item in items:
         top = Path(item.path).relative_to(root).parts[0]
-        item.add_marker("servers" if top in SERVER_DIRS else "fast")
+        uses_server = bool(SERVER_FIXTURES & set(getattr(item, "fixturenames", ())))
+        item.add_marker("servers" if top in SERVER_DIRS or uses_server else "fast")
