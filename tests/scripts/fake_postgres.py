@@ -19,6 +19,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from tests.scripts.listener import LoopbackListener
+
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
 AUTH_CLEARTEXT = 3
@@ -60,53 +62,30 @@ def self_signed_certificate(directory: Path, name: str = "impostor") -> tuple[Pa
     return cert_path, key_path
 
 
-class FakePostgres:
+class FakePostgres(LoopbackListener):
     def __init__(self, *, tls: bool, max_seconds: float = 10.0):
+        super().__init__()
         self.tls = tls
         self.max_seconds = max_seconds
         self.received = bytearray()
         self.connections = 0
         self.passwords: list[bytes] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._dir = tempfile.TemporaryDirectory(prefix="fake-pg-")
         self.cert, self.key = self_signed_certificate(Path(self._dir.name))
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(8)
-        self._sock.settimeout(0.2)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self._sock.getsockname()[1])
 
     def url(self, password: str, *, user: str = "postgres", query: str = "") -> str:
         return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/postgres" + (
             f"?{query}" if query else ""
         )
 
-    def __enter__(self) -> FakePostgres:
-        self._thread.start()
-        return self
-
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
+        super().__exit__(*exc)
         self._dir.cleanup()
 
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self.connections += 1
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+    def _accepted(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def _read(self, conn: socket.socket, size: int) -> bytes:
         data = b""

@@ -39,6 +39,7 @@ from werkzeug import Request, Response
 
 from dixie_infra.settings import load_stack_file
 from tests.scripts import health_payloads
+from tests.scripts.listener import LoopbackListener
 
 # Request lines from the local servers (and moto's) would land in whatever stderr a test captured
 # first, and a later test's capture then sees logging errors.
@@ -156,7 +157,7 @@ def silent_server() -> Iterator[str]:
         sock.close()
 
 
-class StreamingPeer:
+class StreamingPeer(LoopbackListener):
     """One HTTP/1.1 response, its body sent chunk by chunk with a pause between chunks.
 
     Bounded in time (``max_seconds``) and bound to 127.0.0.1. ``client_gone`` is set when a send
@@ -178,35 +179,11 @@ class StreamingPeer:
         self.sent = 0
         self.client_gone = threading.Event()
         self.finished = threading.Event()
-        self._stop = threading.Event()
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(4)
-        self._sock.settimeout(0.2)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__(backlog=4)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-
-    def __enter__(self) -> StreamingPeer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+        return f"http://127.0.0.1:{self.port}"
 
     def _answer(self, conn: socket.socket) -> None:
         deadline = threading.Event()
