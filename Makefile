@@ -12,6 +12,11 @@ PULUMI ?= pulumi
 # Test processes (pytest-xdist): every worker starts its own moto server and PostgreSQL on free
 # ports, so the tiers run side by side. `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
+# Test runs write bytecode caches even where the environment turns them off
+# (PYTHONDONTWRITEBYTECODE is set on many CI images): every pytest worker and every tool
+# subprocess a test starts would otherwise compile boto3, pulumi and the test modules again,
+# seconds per process.
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -58,13 +63,13 @@ $(SYNCED_RUNTIME): uv.lock pyproject.toml | $(UV)
 	touch $@
 
 test: setup ## run the tests on PYTEST_WORKERS processes (default: one per core; PYTEST_ARGS=... for pytest)
-	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: setup ## the fast tier: program, policy, settings, delivery (no servers)
-	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m fast $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m fast $(PYTEST_ARGS)
 
 test-timing: setup ## wall time of each test tier and of the whole suite (measured, not asserted)
-	$(VENV)/bin/python -m benchmarks.test_timing
+	$(TEST_ENV) $(VENV)/bin/python -m benchmarks.test_timing
 
 lint: setup ## ruff check, ruff format --check, mypy (program, tools, pack, tests, benchmarks)
 	$(VENV)/bin/ruff check .
