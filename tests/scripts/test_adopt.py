@@ -11,8 +11,11 @@ groups, so the state and a copy of the stack file are rewritten to the ids moto 
 from __future__ import annotations
 
 import copy
+import io
 import json
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ from dixie_infra.settings import project_root
 from scripts import adopt
 from scripts.adopt import aws as adopt_aws
 from scripts.adopt import cli, compare, kinds, program, records, report, terraform
+from tests.fixtures.aws import empty_account, point_at
 
 DATA = Path(__file__).parent / "data"
 STATE = DATA / "terraform-armitage.json"
@@ -384,33 +388,46 @@ def write_state(tmp_path: Path, doc: dict[str, Any], ids: dict[str, str], name: 
 Run = tuple[int, str, str, dict[str, Any] | None]
 
 
-def run_adopt(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str, json_out: bool = True) -> Run:
-    argv = [*args, "--output", str(tmp_path / "import.json")]
-    if json_out:
-        argv.append("--json")
-    code = adopt.main(argv)
-    out, err = capsys.readouterr()
+def adopt_argv(tmp_path: Path, args: tuple[str, ...], json_out: bool) -> list[str]:
+    return [*args, "--output", str(tmp_path / "import.json"), *(["--json"] if json_out else [])]
+
+
+def parsed(code: int, out: str, err: str, json_out: bool) -> Run:
     return code, out, err, json.loads(out) if json_out and out.strip() else None
 
 
-@pytest.fixture
-def account(monkeypatch: pytest.MonkeyPatch) -> str:
+def run_adopt(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str, json_out: bool = True) -> Run:
+    code = adopt.main(adopt_argv(tmp_path, args, json_out))
+    out, err = capsys.readouterr()
+    return parsed(code, out, err, json_out)
+
+
+def armitage_args(directory: Path, state: Path) -> tuple[str, ...]:
+    return ("--stack", "armitage", "--project-dir", str(directory), "--terraform-state", str(state))
+
+
+def answer_as_armitage(patch: pytest.MonkeyPatch) -> str:
     """moto answers as armitage's account (the stack allows no other).
 
     moto 5.2.5 does not implement ElastiCache's parameter-group API (DescribeCacheParameterGroups
     answers 500), so that one look-up is answered from the state's own group here; the real
     look-up is tested with botocore's Stubber below.
     """
-    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
+    patch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
     # AWS managed policies (AmazonECSTaskExecutionRolePolicy) exist only when moto loads them.
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     PARAMETER_GROUPS.clear()
-    monkeypatch.setitem(
+    patch.setitem(
         adopt_aws.EXISTENCE,
         "aws:elasticache/parameterGroup:ParameterGroup",
         lambda _aws, import_id, _values: import_id in PARAMETER_GROUPS,
     )
     return ACCOUNT
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> str:
+    return answer_as_armitage(monkeypatch)
 
 
 @pytest.fixture
@@ -428,19 +445,44 @@ def armitage(aws: boto3.session.Session, account: str, tmp_path: Path) -> Callab
         if edit:
             edit(doc)
         state = write_state(tmp_path, doc, ids)
-        return run_adopt(
-            capsys,
-            tmp_path,
-            "--stack",
-            "armitage",
-            "--project-dir",
-            str(directory),
-            "--terraform-state",
-            str(state),
-            json_out=json_out,
-        )
+        return run_adopt(capsys, tmp_path, *armitage_args(directory, state), json_out=json_out)
 
     return run
+
+
+@dataclass(frozen=True)
+class Untouched:
+    """One run of the tool on the unchanged state against the unchanged account."""
+
+    run: Run
+    written: str  # the import file it wrote
+
+    @property
+    def report(self) -> dict[str, Any]:
+        assert self.run[3] is not None, self.run[2]
+        return self.run[3]
+
+
+@pytest.fixture(scope="module")
+def untouched(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Untouched]:
+    """The tool's JSON run (key True) and table run (key False) on the armitage split as it is,
+    made once for the tests that only read what the tool printed and wrote. Seeding the account
+    and evaluating the program take about a second per run; the tool only reads AWS and writes
+    its --output file, so these tests share nothing they could change."""
+    tmp_path = tmp_path_factory.mktemp("untouched")
+    runs: dict[bool, Untouched] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        point_at(moto_endpoint, patch)
+        answer_as_armitage(patch)
+        ids = seed_account(empty_account(moto_endpoint))
+        args = armitage_args(project(tmp_path, ids), write_state(tmp_path, load_state(), ids))
+        for json_out in (True, False):
+            out, err = io.StringIO(), io.StringIO()
+            with redirect_stdout(out), redirect_stderr(err):
+                code = adopt.main(adopt_argv(tmp_path, args, json_out))
+            written = (tmp_path / "import.json").read_text()
+            runs[json_out] = Untouched(parsed(code, out.getvalue(), err.getvalue(), json_out), written)
+    return runs
 
 
 def drop(address: str) -> Callable[[dict[str, Any]], None]:
@@ -459,10 +501,9 @@ def by_name(report: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
 
 
 def test_every_terraform_resource_and_both_hand_made_ones_are_matched(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
+    untouched: dict[bool, Untouched],
 ) -> None:
-    code, _, err, report = armitage(capsys)
-    assert report is not None, err
+    code, report = untouched[True].run[0], untouched[True].report
     sources = {m["source"].split(" ")[0] for m in report["matched"]}
     addresses = {r["address"] for r in state_resources(load_state()) if r["mode"] == "managed"}
     assert addresses <= sources
@@ -485,11 +526,8 @@ def test_every_terraform_resource_and_both_hand_made_ones_are_matched(
     assert code in (0, 1)
 
 
-def test_every_import_entry_names_a_resource_the_program_declares(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    armitage(capsys)
-    document = json.loads((tmp_path / "import.json").read_text())
+def test_every_import_entry_names_a_resource_the_program_declares(untouched: dict[bool, Untouched]) -> None:
+    document = json.loads(untouched[True].written)
     config, secret_keys = stack_config("armitage")
     config["dixie:redisAuth"] = False
     declared = program.declared_resources(evaluate("armitage", config, secret_keys=secret_keys))
@@ -517,11 +555,8 @@ def test_every_import_entry_names_a_resource_the_program_declares(
         assert d.urn == f"urn:pulumi:armitage::dixie::{parent['type']}${d.type}::{d.name}"
 
 
-def test_import_ids_have_the_form_each_type_imports_by(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, _, _, report = armitage(capsys)
-    assert report is not None
+def test_import_ids_have_the_form_each_type_imports_by(untouched: dict[bool, Untouched]) -> None:
+    report = untouched[True].report
     ids = {m["logicalName"]: m["importId"] for m in report["matched"]}
     n = ResourceNames(SVC)
     assert ids["parameters-database-url"] == "/dixie/armitage/DATABASE_URL"
@@ -551,30 +586,21 @@ def test_import_ids_have_the_form_each_type_imports_by(
     assert ids["network-sg"].startswith("sg-") and ids["redis-sg"].startswith("sg-")
 
 
-def test_stateful_resources_are_reported_protected(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, _, _, report = armitage(capsys)
-    assert report is not None
+def test_stateful_resources_are_reported_protected(untouched: dict[bool, Untouched]) -> None:
+    report = untouched[True].report
     protected = {m["logicalName"] for m in report["matched"] if m["protect"]}
     assert protected == {"image-repository", "redis-group", "service-service"}
 
 
-def test_task_definition_changes_are_a_normal_new_revision(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, _, _, report = armitage(capsys)
-    assert report is not None
+def test_task_definition_changes_are_a_normal_new_revision(untouched: dict[bool, Untouched]) -> None:
+    report = untouched[True].report
     task = [d for d in report["differences"] if d["logicalName"] == "service-task"]
     assert task
     assert {d["effect"] for d in task} == {records.Effect.REVISION}
 
 
-def test_nothing_in_the_split_is_replaced(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, _, report = armitage(capsys)
-    assert report is not None
+def test_nothing_in_the_split_is_replaced(untouched: dict[bool, Untouched]) -> None:
+    code, report = untouched[True].run[0], untouched[True].report
     assert [d for d in report["differences"] if d["effect"] == records.Effect.REPLACE] == []
     assert code == 0
 
@@ -582,25 +608,19 @@ def test_nothing_in_the_split_is_replaced(
 # --- secrets ------------------------------------------------------------------------------------
 
 
-def test_no_secret_reaches_the_output_or_the_import_file(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_no_secret_reaches_the_output_or_the_import_file(untouched: dict[bool, Untouched]) -> None:
     secrets = state_secrets()
     assert len(secrets) == 6
     for json_out in (True, False):
-        _, out, err, _ = armitage(capsys, json_out=json_out)
-        written = (tmp_path / "import.json").read_text()
+        _, out, err, _ = untouched[json_out].run
         for secret in secrets:
-            for text in (out, err, written):
+            for text in (out, err, untouched[json_out].written):
                 assert secret not in text
     assert "Fixture%21Only" not in out and "Fixture!Only" not in out
 
 
-def test_secret_commands_read_ssm_themselves_and_print_no_value(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, _, _, report = armitage(capsys)
-    assert report is not None
+def test_secret_commands_read_ssm_themselves_and_print_no_value(untouched: dict[bool, Untouched]) -> None:
+    report = untouched[True].report
     commands = {c["key"]: c["command"] for c in report["secretCommands"]}
     assert set(commands) == {"dixie:jwtPrivateKey", "dixie:adminKey", "dixie:databasePassword"}
     for key, command in commands.items():
@@ -892,11 +912,8 @@ def test_every_parameter_of_the_program_is_in_the_split() -> None:
     assert hinted == {f"parameters-{k.lower().replace('_', '-')}" for k in SERVICE_PARAMETERS}
 
 
-def test_a_string_parameter_value_the_program_changes_is_reported(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, _, _, report = armitage(capsys)
-    assert report is not None
+def test_a_string_parameter_value_the_program_changes_is_reported(untouched: dict[bool, Untouched]) -> None:
+    report = untouched[True].report
     values = {d["logicalName"]: d for d in report["differences"] if d["property"] == "value"}
     # SSM holds the NATS task IP from the sprint; the stack config names the service DNS name.
     assert values["parameters-nats-url"]["current"] == "nats://10.0.12.41:4222"
@@ -905,11 +922,8 @@ def test_a_string_parameter_value_the_program_changes_is_reported(
     assert set(values) == {"parameters-nats-url"}
 
 
-def test_the_docs_show_the_secret_commands_the_tool_prints(
-    armitage: Callable[..., Run], capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, _, _, report = armitage(capsys)
-    assert report is not None
+def test_the_docs_show_the_secret_commands_the_tool_prints(untouched: dict[bool, Untouched]) -> None:
+    report = untouched[True].report
     docs = (project_root() / "docs" / "adopt.md").read_text()
     for item in report["secretCommands"]:
         assert item["command"] in docs
