@@ -65,7 +65,7 @@ $(SYNCED_RUNTIME): uv.lock pyproject.toml | $(UV)
 test: setup ## run the tests on PYTEST_WORKERS processes (default: one per core; PYTEST_ARGS=... for pytest)
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-test-fast: setup ## the fast tier: program, policy, settings, delivery (no servers)
+test-fast: setup ## the fast tier: program, policy, settings, delivery (no servers, no installs)
 	$(TEST_ENV) $(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) -m fast $(PYTEST_ARGS)
 
 test-timing: setup ## wall time of each test tier and of the whole suite (measured, not asserted)

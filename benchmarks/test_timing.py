@@ -12,7 +12,7 @@ import time
 
 RUNS: tuple[tuple[str, list[str]], ...] = (
     ("fast (no servers)", ["-m", "fast"]),
-    ("servers (moto, PostgreSQL, HTTP, DNS)", ["-m", "servers"]),
+    ("integration (real peers and installs)", ["-m", "integration"]),
     ("whole suite", []),
 )
 

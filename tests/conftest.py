@@ -2,8 +2,9 @@
 
 Tiers (pytest markers, set here so no test can forget its own):
 
-- ``servers``: every test under ``tests/scripts/`` (the tools against moto, a real PostgreSQL,
-  local HTTP and DNS servers) and any other test that asks for a server fixture;
+- ``integration``: every test under ``tests/scripts/`` (the tools against moto, a real PostgreSQL,
+  local HTTP and DNS servers), any other test that asks for a server fixture, and any test marked
+  ``integration`` by hand (one that builds real virtualenvs through the Makefile);
 - ``fast``: the rest: the program under the mock runtime, the policy pack, the settings, the
   delivery lint and contract (``make test-fast``).
 """
@@ -21,7 +22,7 @@ pytest_plugins = [
 
 TIERS = {
     "fast": "no servers: program, policy, settings, delivery",
-    "servers": "moto, PostgreSQL, HTTP, DNS peers",
+    "integration": "real peers (moto, PostgreSQL, HTTP, DNS) and real installs",
 }
 SERVER_DIRS = ("scripts",)
 #: Fixtures that start or reach a server (tests/fixtures/).
@@ -38,4 +39,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         top = Path(item.path).relative_to(root).parts[0]
         uses_server = bool(SERVER_FIXTURES & set(getattr(item, "fixturenames", ())))
-        item.add_marker("servers" if top in SERVER_DIRS or uses_server else "fast")
+        marked = item.get_closest_marker("integration") is not None
+        item.add_marker("integration" if top in SERVER_DIRS or uses_server or marked else "fast")

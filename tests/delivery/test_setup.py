@@ -209,6 +209,7 @@ def installed(venv: Path, *imports: str) -> set[str]:
 NOT_IN_A_PLAN = frozenset({"pytest", "moto", "ruff", "mypy", "hypothesis", "pytest_httpserver"})
 
 
+@pytest.mark.integration  # builds a virtualenv and runs `make plan` in it: seconds, not milliseconds
 def test_the_small_setups_install_what_their_targets_need_and_no_more(tmp_path: Path) -> None:
     # A fresh virtualenv through the Makefile's own targets (uv's cache makes this quick).
     venv = tmp_path / "venv"
