@@ -1,9 +1,10 @@
 """Validated, frozen settings of one Dixie stack.
 
 This package is the only reader of Pulumi configuration. Its core, :func:`validate_config`
-(:mod:`.schema`), is pure: it takes the stack name and the flat ``ns:key`` values (text as the
-Pulumi CLI sends them, or plain YAML values as ``Pulumi.<stack>.yaml`` holds them) and returns
-:class:`Settings` or every problem, each naming its key and what is allowed. It never calls AWS.
+(:mod:`.validation`, over the models of :mod:`.schema` and the formats of :mod:`.formats`), is
+pure: it takes the stack name and the flat ``ns:key`` values (text as the Pulumi CLI sends them, or
+plain YAML values as ``Pulumi.<stack>.yaml`` holds them) and returns :class:`Settings` or every
+problem, each naming its key and what is allowed. It never calls AWS.
 
 Two thin readers feed it:
 
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dixie_infra.settings.problems import ConfigProblem, SettingsError
-from dixie_infra.settings.schema import KNOWN_KEYS, NAMESPACES, validate_config
+from dixie_infra.settings.schema import KNOWN_KEYS, NAMESPACES
 from dixie_infra.settings.stack_yaml import MAX_FILE_BYTES, read_document
 from dixie_infra.settings.types import (
     ENVIRONMENT_DEFAULTS,
@@ -41,6 +42,7 @@ from dixie_infra.settings.types import (
     Settings,
     TaskSize,
 )
+from dixie_infra.settings.validation import validate_config
 
 __all__ = [
     "ENVIRONMENT_DEFAULTS",

@@ -1,6 +1,6 @@
 """The validated, frozen settings of one Dixie stack: what the program and the tools consume.
 
-Built only by :mod:`dixie_infra.settings.schema` from configuration that passed validation.
+Built only by :mod:`dixie_infra.settings.validation` from configuration that passed validation.
 """
 
 from __future__ import annotations

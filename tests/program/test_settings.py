@@ -13,7 +13,7 @@ import pytest
 from dixie_infra.offline import OfflineMocks
 from dixie_infra.offline.plan import main as offline_main
 from dixie_infra.settings import SettingsError, load_stack_file, parse_settings, project_root, split_config
-from dixie_infra.settings.schema import validate_config
+from dixie_infra.settings.validation import validate_config
 from tests.program.conftest import armitage_config, run
 
 _DROP = object()
