@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import ecr, ecs, efs, elasticache, iam, naming, network, observability, resource_policies, ssm
+from . import (
+    ecr,
+    ecs,
+    efs,
+    elasticache,
+    iam,
+    iam_roles,
+    naming,
+    network,
+    observability,
+    resource_policies,
+    ssm,
+)
 
 PACK_NAME = "dixie-guardrails"
 
@@ -20,6 +32,7 @@ POLICIES: list[Policy] = [
     *ecs.POLICIES,
     *ssm.POLICIES,
     *iam.POLICIES,
+    *iam_roles.POLICIES,
     *resource_policies.POLICIES,
     *ecr.POLICIES,
     *elasticache.POLICIES,
