@@ -1,4 +1,5 @@
-"""The project's modules import each other without a cycle, and ``__main__.py`` only wires."""
+"""The project's modules import each other without a cycle, each is small enough to read, and
+``__main__.py`` only wires."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from pathlib import Path
 from dixie_infra.settings import project_root
 
 PACKAGES = ("dixie_infra", "scripts", "benchmarks")
+#: Where a module's length is judged: the program, the tools, the policy pack, the benchmarks.
+SIZED = ("dixie_infra", "scripts", "policy", "benchmarks")
+#: Lines of code a module may hold, data tables aside: past this a module is doing two jobs.
+MAX_CODE_LINES = 400
+#: A data table: a module-level name bound to a list, tuple, dict or set display (or to a call of
+#: one, such as ``frozenset({...})``).
+DISPLAYS = (ast.List, ast.Tuple, ast.Dict, ast.Set)
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -83,3 +91,40 @@ def test_main_only_wires() -> None:
     tree = ast.parse((project_root() / "__main__.py").read_text())
     defined = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
     assert defined == []
+
+
+def _is_table(value: ast.expr | None) -> bool:
+    if isinstance(value, DISPLAYS):
+        return True
+    return (
+        isinstance(value, ast.Call) and bool(value.args) and all(isinstance(a, DISPLAYS) for a in value.args)
+    )
+
+
+def code_lines(text: str) -> int:
+    """Lines of ``text`` outside its module-level data tables."""
+    tables = sum(
+        node.end_lineno - node.lineno + 1
+        for node in ast.parse(text).body
+        if isinstance(node, ast.Assign | ast.AnnAssign) and _is_table(node.value) and node.end_lineno
+    )
+    return len(text.splitlines()) - tables
+
+
+def test_code_lines_leave_out_data_tables_only() -> None:
+    table = "ROWS = [\n    1,\n    2,\n]\nNAMES = frozenset({\n    'a',\n})\n"
+    code = "def f():\n    return [\n        1,\n    ]\n"
+    assert code_lines(table) == 0
+    assert code_lines(code) == 4
+    assert code_lines(table + code) == 4
+
+
+def test_no_module_is_over_the_size_limit() -> None:
+    root = project_root()
+    sizes = {
+        str(path.relative_to(root)): code_lines(path.read_text())
+        for package in SIZED
+        for path in sorted((root / package).rglob("*.py"))
+    }
+    assert len(sizes) > 40
+    assert {path: n for path, n in sizes.items() if n > MAX_CODE_LINES} == {}
