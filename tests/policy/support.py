@@ -308,3 +308,28 @@ def access_point(**changes: Any) -> Resource:
         **changes,
     )
     return resource("aws:efs/accessPoint:AccessPoint", "data-access-point", inputs)
+
+
+PROGRAM_TASK_STATEMENTS = [
+    # What the program gives the task role today: exact parameters, one path, its own log streams.
+    {
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+        "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/dixie/armitage/FINN_URL"],
+    },
+    {
+        "Effect": "Allow",
+        "Action": ["ssm:GetParametersByPath"],
+        "Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/dixie/armitage"],
+    },
+    {
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": ["arn:aws:logs:us-east-1:123456789012:log-group:/ecs/dixie-armitage:log-stream:*"],
+    },
+    {
+        "Effect": "Allow",
+        "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        "Resource": "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123456789abcdef0",
+    },
+]
