@@ -1,4 +1,4 @@
-"""Generated hostile stack files (see settings_fuzz.py), a fixed seed and a few dozen of them:
+"""Generated hostile stack files (see the settings_fuzz package), a fixed seed and a few dozen of them:
 `make plan` refuses each with exit 2 naming the key, no traceback, no secret printed; the same
 config handed over by the CLI registers nothing. `make fuzz` runs many more."""
 
