@@ -72,9 +72,9 @@ class Kind:
 
 
 #: ``replace`` lists follow terraform-provider-aws's schemas (``ForceNew: true``, or a
-#: ``customdiff.ForceNewIf`` that applies here); tests/scripts/test_adopt.py keeps one test per
-#: entry, naming the provider file. Read in the source for this revision: ecs/service.go and
-#: elasticache/replication_group.go (see the comments on those rows).
+#: ``customdiff.ForceNewIf`` that applies here); tests/scripts/test_adopt_replacement.py keeps one
+#: test per entry, naming the provider file. Read in the source for this revision: ecs/service.go
+#: and elasticache/replication_group.go (see the comments on those rows).
 KINDS: tuple[Kind, ...] = (
     Kind(
         "aws_ecr_repository",
