@@ -12,17 +12,19 @@ import pytest
 
 from scripts.adopt import aws as adopt_aws
 from scripts.adopt import kinds
-from tests.scripts.adopt_support import (
+from tests.scripts.adopt_account import (
     ACCOUNT,
     NEW_NAMES,
     STATE,
     SVC,
+    load_state,
+    state_resources,
+)
+from tests.scripts.adopt_support import (
     Run,
     by_name,
-    load_state,
     run_adopt,
     service_group,
-    state_resources,
 )
 
 # Fixtures: pytest finds them by these names (the `as` marks each import as meant).

@@ -13,14 +13,16 @@ import pytest
 
 from dixie_infra.names import ResourceNames
 from scripts.adopt import records
-from tests.scripts.adopt_support import (
+from tests.scripts.adopt_account import (
     NEW_NAMES,
     SVC,
+    state_resources,
+)
+from tests.scripts.adopt_support import (
     Run,
     by_name,
     drop,
     service_group,
-    state_resources,
 )
 
 # Fixtures: pytest finds them by these names (the `as` marks each import as meant).

@@ -11,12 +11,14 @@ import pytest
 
 from scripts import adopt
 from scripts.adopt import cli
-from tests.scripts.adopt_support import (
+from tests.scripts.adopt_account import (
     STATE,
-    Run,
     load_state,
-    run_adopt,
     state_resources,
+)
+from tests.scripts.adopt_support import (
+    Run,
+    run_adopt,
 )
 
 # Fixtures: pytest finds them by these names (the `as` marks each import as meant).

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from scripts.adopt import compare, kinds, program, records, terraform
-from tests.scripts.adopt_support import ACCOUNT, Run
+from tests.scripts.adopt_account import ACCOUNT
+from tests.scripts.adopt_support import Run
 
 # Fixtures: pytest finds them by these names (the `as` marks each import as meant).
 from tests.scripts.adopt_support import account as account

@@ -11,18 +11,20 @@ from dixie_infra.names import SERVICE_PARAMETERS, ResourceNames
 from dixie_infra.offline import evaluate, stack_config
 from dixie_infra.settings import project_root
 from scripts.adopt import kinds, program, records, report
-from tests.scripts.adopt_support import (
+from tests.scripts.adopt_account import (
     NEW_IN_THE_PROGRAM,
     NEW_NAMES,
     STATE,
     SVC,
+    load_state,
+    state_resources,
+    state_secrets,
+)
+from tests.scripts.adopt_support import (
     Run,
     Untouched,
     by_name,
     drop,
-    load_state,
-    state_resources,
-    state_secrets,
 )
 
 # Fixtures: pytest finds them by these names (the `as` marks each import as meant).
