@@ -20,7 +20,8 @@ import pytest
 
 from scripts import discover_nats
 from tests.delivery.trust import ROOT, load_workflow, triggers
-from tests.scripts.peers import SETTINGS, Deploy, LocalDns, client, seed_deploy
+from tests.scripts.peers_aws import SETTINGS, Deploy, client, seed_deploy
+from tests.scripts.peers_http import LocalDns
 
 DRIFT = ROOT / ".github" / "workflows" / "drift.yml"
 SUMMARY = ROOT / ".github" / "scripts" / "drift_summary.py"

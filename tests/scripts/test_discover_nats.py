@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from scripts import _nats, discover_nats
-from tests.scripts.peers import SETTINGS, Deploy, LocalDns, client, seed_deploy
+from tests.scripts.peers_aws import SETTINGS, Deploy, client, seed_deploy
+from tests.scripts.peers_http import LocalDns
 
 NATS_URL = f"{SETTINGS.ssm_prefix}/NATS_URL"
 

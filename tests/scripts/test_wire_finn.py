@@ -9,7 +9,8 @@ import pytest
 
 from scripts import wire_finn
 from tests.scripts.clock import FakeClock
-from tests.scripts.peers import SETTINGS, Deploy, client, denying_aws, seed_deploy
+from tests.scripts.peers_aws import SETTINGS, Deploy, client, seed_deploy
+from tests.scripts.peers_http import denying_aws
 
 PARAMETER = SETTINGS.finn.base_url_parameter
 FINN = SETTINGS.finn.service_name
