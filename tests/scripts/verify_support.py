@@ -30,8 +30,11 @@ HTTP_IDS = [c.id for c in verify_deploy.POST_CHECKS if not c.needs_aws]
 # tests ask for ``servers``, so no parameter redefines an imported name.
 
 
-@pytest.fixture(name="servers", scope="module")
+@pytest.fixture(name="servers", scope="session")
 def fixture_servers() -> Iterator[tuple[HTTPServer, HTTPServer]]:
+    """Dixie's and Finn's servers, one pair per test process for all four verify modules:
+    stopping a server costs up to its half-second poll, and every test serves its own answers
+    (``Peers.serve_dixie`` / ``serve_finn`` clear what the last test left)."""
     with http_server() as dixie, http_server() as finn:
         yield dixie, finn
 
