@@ -9,8 +9,9 @@ from pathlib import Path
 from dixie_infra.settings import project_root
 
 PACKAGES = ("dixie_infra", "scripts", "benchmarks")
-#: Where a module's length is judged: the program, the tools, the policy pack, the benchmarks.
-SIZED = ("dixie_infra", "scripts", "policy", "benchmarks")
+#: Where a module's length is judged: the program, the tools, the policy pack, the benchmarks and
+#: the tests.
+SIZED = ("dixie_infra", "scripts", "policy", "benchmarks", "tests")
 #: Lines of code a module may hold, data tables aside: past this a module is doing two jobs.
 MAX_CODE_LINES = 400
 #: A data table: a module-level name bound to a list, tuple, dict or set display (or to a call of
@@ -126,5 +127,5 @@ def test_no_module_is_over_the_size_limit() -> None:
         for package in SIZED
         for path in sorted((root / package).rglob("*.py"))
     }
-    assert len(sizes) > 40
+    assert len(sizes) > 100
     assert {path: n for path, n in sizes.items() if n > MAX_CODE_LINES} == {}
