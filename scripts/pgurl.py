@@ -14,6 +14,7 @@ Needs psycopg 3 and a reachable server; nothing else.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import socket
@@ -65,6 +66,26 @@ class PgUrl:
     def ssl_params(self) -> dict[str, str]:
         return {k: v for k, v in self.params if k.startswith("ssl") or k == "channel_binding"}
 
+    @property
+    def proves_identity(self) -> bool:
+        """Whether libpq will give the password only to a server that has proved who it is.
+
+        Either the server's certificate is checked against a CA bundle (``sslmode=verify-full``
+        or ``verify-ca`` with ``sslrootcert``), or ``channel_binding=require``: libpq then refuses
+        every authentication request but SCRAM-SHA-256-PLUS, which binds the exchange to the TLS
+        session and never sends the password itself. Anything else (``require`` accepts any
+        certificate; ``prefer`` falls back to plain TCP) hands the password to whoever asks for
+        it in clear (libpq docs, "Protection Provided in Different Modes" and channel_binding).
+        """
+        params = dict(self.params)
+        verified = params.get("sslmode") in ("verify-full", "verify-ca") and bool(params.get("sslrootcert"))
+        return verified or params.get("channel_binding") == "require"
+
+    def with_params(self, **params: str) -> PgUrl:
+        """This URL with ``params`` set (replacing any value the URL gave them)."""
+        kept = tuple((k, v) for k, v in self.params if k not in params)
+        return replace(self, params=kept + tuple(params.items()))
+
     def masked(self) -> str:
         query = "&".join(f"{k}={v}" for k, v in self.params)
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -94,6 +115,16 @@ class PgUrl:
             "connect_timeout": max(2, math.ceil(connect_timeout)),
             **dict(self.params),
         }
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: localhost or a loopback address."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_url(
@@ -220,6 +251,12 @@ _CONNECT_FAILURES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"no pg_hba\.conf entry",
             "{endpoint} does not admit user {user} to database {dbname} from this host"
             " (pg_hba.conf; check sslmode)",
+        ),
+        (
+            # libpq: "channel binding required, but ..." / "channel binding is required, but ...".
+            r"channel binding",
+            "the server at {endpoint} did not prove its identity: it offered no SCRAM"
+            " authentication with channel binding over TLS, so no password was sent",
         ),
         (
             r"server does not support ssl",

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from scripts._cli import UsageError
-from scripts.pgurl import PgUrl
+from scripts.pgurl import PgUrl, is_loopback
 
 INSECURE_FLAG = "--insecure-local-server"
-_LOOPBACK_NAMES = frozenset({"localhost"})
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def require_proven_server(url: PgUrl, source: str, *, insecure_local: bool) -> None:
@@ -25,16 +13,12 @@ def require_proven_server(url: PgUrl, source: str, *, insecure_local: bool) -> N
     who it is; ``insecure_local`` allows one on this machine only.
 
     libpq sends the password to whoever asks for it in clear (AuthenticationCleartextPassword)
-    unless the transport forbids it; sslmode=require encrypts but verifies no certificate.
-    (libpq docs, "Protection Provided in Different Modes" and the channel_binding parameter.)
+    unless the transport forbids it (see :attr:`PgUrl.proves_identity`).
     """
-    params = dict(url.params)
-    verified = params.get("sslmode") in ("verify-full", "verify-ca") and bool(params.get("sslrootcert"))
-    bound = params.get("channel_binding") == "require"
-    if verified or bound:
+    if url.proves_identity:
         return
     if insecure_local:
-        if not _is_loopback(url.host):
+        if not is_loopback(url.host):
             raise UsageError(
                 f"{INSECURE_FLAG} is only for a server on this machine (127.0.0.1, ::1, localhost);"
                 f" {source} names {url.host}"

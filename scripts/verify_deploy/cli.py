@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 from functools import partial
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -25,7 +26,13 @@ from scripts._cli import (
     run_tool,
     stack_settings,
 )
-from scripts.verify_deploy.context import DATABASE_URL_ENV, SEVERITIES, Context
+from scripts.verify_deploy.context import (
+    DATABASE_CA_FLAG,
+    DATABASE_URL_ENV,
+    INSECURE_DATABASE_FLAG,
+    SEVERITIES,
+    Context,
+)
 from scripts.verify_deploy.registry import POST_CHECKS, PREFLIGHT_CHECKS, REGISTRY
 
 PROG = "python -m scripts.verify_deploy"
@@ -52,7 +59,10 @@ def _epilog() -> str:
         "",
         f"The migrations check connects with ${DATABASE_URL_ENV} when set, else with the",
         "DATABASE_URL parameter. It skips only when the database is not reachable from this",
-        "network; a wrong password, a missing database or a malformed URL fail it. nats-drift",
+        "network; a wrong password, a missing database or a malformed URL fail it. It gives the",
+        "password only to a server that proves its identity: a certificate checked against",
+        f"{DATABASE_CA_FLAG} (or the URL's sslmode=verify-full and sslrootcert), else SCRAM with",
+        "channel binding over TLS (channel_binding=require is added to the URL). nats-drift",
         "skips when the NATS name does not resolve here and --nameserver is not given.",
         "The verdict lists every check that was not verified (skipped) and why.",
         f"Every check gets --timeout seconds in all (at most {MAX_TIMEOUT:g}); --wait at most {MAX_WAIT:g}.",
@@ -116,6 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="image-scan fails on findings at or above this severity (default: %(default)s)",
     )
     parser.add_argument(
+        DATABASE_CA_FLAG,
+        metavar="FILE",
+        type=Path,
+        help="CA bundle to check the database's certificate against (sslmode=verify-full); "
+        "for RDS, the region's bundle from truststore.pki.rds.amazonaws.com",
+    )
+    parser.add_argument(
+        INSECURE_DATABASE_FLAG,
+        action="store_true",
+        help="let the migrations check give the password to a database on this machine "
+        "(127.0.0.1, ::1, localhost) that has not proved its identity",
+    )
+    parser.add_argument(
         "--nameserver",
         metavar="IP[:PORT]",
         help="resolve through this DNS server (default: the system resolver)",
@@ -155,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(
                 f"--expected-task-definition {expected!r} is not a task definition ARN or family:revision"
             )
+        database_ca = args.database_ca
+        if database_ca is not None and not database_ca.is_file():
+            raise UsageError(
+                f"{DATABASE_CA_FLAG} {str(database_ca)!r} is not a readable file (a PEM CA bundle)"
+            )
         settings = stack_settings(args.stack)
         aws: Once[AwsClients] | None = None
         if any(c.needs_aws for c in checks):
@@ -188,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                     severity_threshold=args.severity_threshold,
                     secrets=secrets,
                     database_url=database_url,
+                    database_ca=database_ca.resolve() if database_ca is not None else None,
+                    insecure_local_database=args.insecure_local_database,
                     own_nameserver=args.nameserver is not None,
                 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import dns.resolver
 import httpx
@@ -18,6 +19,8 @@ from scripts._checks import Once, SecretBag
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 PLACEHOLDER = "PLACEHOLDER"
 DATABASE_URL_ENV = "DIXIE_DATABASE_URL"
+DATABASE_CA_FLAG = "--database-ca"
+INSECURE_DATABASE_FLAG = "--insecure-local-database"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class Context:
     severity_threshold: str
     secrets: SecretBag
     database_url: str | None = field(default=None, repr=False)
+    #: --database-ca: the CA bundle the database's certificate is checked against.
+    database_ca: Path | None = None
+    #: --insecure-local-database: a database on this machine may get the password unproven.
+    insecure_local_database: bool = False
     #: True when --nameserver names the resolver: a name it cannot resolve is then really missing.
     own_nameserver: bool = False
     dixie_health: Once[_health.HttpAnswer] = field(init=False, repr=False)

@@ -1,4 +1,4 @@
-"""Each post-deploy scenario fails exactly its checks; the migrations check reads a real PostgreSQL.
+"""Each post-deploy scenario fails exactly its checks (the migrations check: test_verify_deploy_database.py).
 
 Every scenario starts from a healthy armitage deploy (tests/scripts/peers.py), breaks one thing
 (or a few) and asserts the exact set of failing check ids and the exit code.
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
-import psycopg
 import pytest
 
-from dixie_infra.names import ALARM_ROLES, EXPECTED_MIGRATIONS
+from dixie_infra.names import ALARM_ROLES
 from scripts import verify_deploy
 from tests.scripts import health_payloads as hp
 from tests.scripts.peers import Peers
@@ -129,88 +127,3 @@ def test_nats_drift_skips_when_the_name_does_not_resolve_here_and_fails_with_the
     code, named = run(peers, "--only", "nats-drift", capsys=capsys)
     assert code == 1
     assert status_of(named, "nats-drift") == "fail"
-
-
-# --- migrations against a real PostgreSQL --------------------------------------------------------
-
-
-@pytest.mark.parametrize(("applied", "expected"), [(13, set()), (12, {"migrations"})])
-def test_migrations_check_reads_the_database(
-    peers: Peers,
-    pg_case: Any,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    applied: int,
-    expected: set[str],
-) -> None:
-    from psycopg import sql
-
-    with pg_case.server.connect() as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(pg_case.database)))
-    url = pg_case.admin_url(dbname=pg_case.database)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "CREATE TABLE _migrations (id serial PRIMARY KEY, filename text UNIQUE NOT NULL,"
-            " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        for filename in EXPECTED_MIGRATIONS[:applied]:
-            conn.execute("INSERT INTO _migrations (filename, checksum) VALUES (%s, 'x')", (filename,))
-    monkeypatch.setenv(verify_deploy.DATABASE_URL_ENV, url)
-    code, document = run(peers, "--only", "migrations", capsys=capsys)
-    assert failing(document) == expected
-    assert status_of(document, "migrations") == ("fail" if expected else "pass")
-    assert code == (1 if expected else 0)
-    if expected:
-        assert EXPECTED_MIGRATIONS[-1] in document["checks"][0]["detail"]
-    assert pg_case.server.password not in json.dumps(document)
-
-
-def test_migrations_skip_when_no_database_is_reachable_and_the_verdict_says_so(
-    peers: Peers, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, document = run(peers, "--only", "migrations", capsys=capsys)
-    check = document["checks"][0]
-    assert code == 0
-    assert check["status"] == "skip"
-    assert "not reachable from this network" in check["detail"]
-    assert document["notVerified"] == [{"id": "migrations", "reason": check["detail"]}]
-    assert "not verified: migrations" in document["verdictLine"]
-
-
-@pytest.mark.parametrize(
-    ("make_url", "words"),
-    [
-        pytest.param(lambda c: c.server.url(password="wrong-password-1"), "authentication failed", id="wrong-password"),
-        pytest.param(lambda c: c.server.url(dbname=c.database), "does not exist", id="missing-database"),
-        pytest.param(lambda c: "postgresql://dixie@127.0.0.1:5432/dixie", "malformed", id="url-without-password"),
-        pytest.param(lambda c: "mysql://u:p@127.0.0.1/x", "malformed", id="wrong-scheme"),
-        pytest.param(lambda c: f"postgresql://u:p@127.0.0.1:{c.server.port}/x?host=evil", "malformed", id="unknown-parameter"),
-    ],
-)  # fmt: skip
-def test_migrations_fail_for_anything_but_an_unreachable_database(
-    peers: Peers,
-    pg_case: Any,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    make_url: Callable[[Any], str],
-    words: str,
-) -> None:
-    monkeypatch.setenv(verify_deploy.DATABASE_URL_ENV, make_url(pg_case))
-    code, document = run(peers, "--only", "migrations", capsys=capsys)
-    assert code == 1
-    assert status_of(document, "migrations") == "fail"
-    assert words in document["checks"][0]["detail"]
-    assert document["notVerified"] == []
-    assert pg_case.server.password not in json.dumps(document)
-    assert "wrong-password-1" not in json.dumps(document)
-
-
-def test_migrations_fail_when_there_is_no_database_url(
-    peers: Peers, capsys: pytest.CaptureFixture[str]
-) -> None:
-    peers.aws.client("ssm").put_parameter(
-        Name=f"{SETTINGS.ssm_prefix}/DATABASE_URL", Value="PLACEHOLDER", Type="SecureString", Overwrite=True
-    )
-    code, document = run(peers, "--only", "migrations", capsys=capsys)
-    assert code == 1
-    assert "no database URL" in document["checks"][0]["detail"]
