@@ -76,3 +76,13 @@ def test_redis_auth_off_leaves_no_token_for_adoption() -> None:
     assert (
         parameter_value(evaluation, "REDIS_URL") == f"rediss://{group.outputs['primaryEndpointAddress']}:6379"
     )
+
+
+def test_the_auth_token_is_added_in_place_with_rotate(armitage: Evaluation) -> None:
+    # ROTATE adds the token beside the group's current access, so the running task (which has no
+    # token yet) keeps its connection until the new task definition rolls out; SET would lock it
+    # out at once. With AUTH off there is no token, so no strategy either.
+    assert armitage.one(REPLICATION_GROUP).plain["authTokenUpdateStrategy"] == "ROTATE"
+    config, secret_keys = armitage_config()
+    without_auth = run("armitage", {**config, "dixie:redisAuth": False}, secret_keys)
+    assert "authTokenUpdateStrategy" not in without_auth.one(REPLICATION_GROUP).plain
