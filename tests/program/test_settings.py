@@ -374,6 +374,12 @@ HOSTILE_FILES = [
     ),
     ("alias-bomb", _ARMITAGE_TEXT + f"  dixie:corsOrigins: {_bomb()}\n", "dixie:corsOrigins", "YAML aliases"),
     (
+        "aliases-past-5000-values",
+        _ARMITAGE_TEXT + "  dixie:corsOrigins: [&a [" + "x, " * 1300 + "x], *a, *a, *a, *a]\n",
+        "dixie:corsOrigins",
+        "expands to more than 5000 values",
+    ),
+    (
         "recursive-alias",
         _file("dixie:desiredCount: 1", "dixie:desiredCount: &loop [*loop]"),
         "dixie:desiredCount",
@@ -440,6 +446,20 @@ def test_hostile_stack_file_is_refused_by_plan_naming_the_key(
     assert all(len(line) < 600 for line in captured.err.splitlines())
     with pytest.raises(SettingsError):
         load_stack_file("armitage", tmp_path)
+
+
+def test_a_yaml_syntax_error_is_located_without_quoting_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # PyYAML's own message quotes the offending line, and the line here holds a secret.
+    text = _ARMITAGE_TEXT + f"  dixie:databasePassword: {_SECRET}: oops\n"
+    (tmp_path / "Pulumi.armitage.yaml").write_text(text)
+    assert offline_main(["--stack", "armitage", "--project-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    line = len(text.splitlines())
+    assert f"  - Pulumi.armitage.yaml: is not valid YAML (line {line}, column " in err
+    assert "mapping values are not allowed here" in err
+    assert not [_SECRET[i : i + 6] for i in range(len(_SECRET) - 5) if _SECRET[i : i + 6] in err]
 
 
 def test_hostile_files_are_refused_by_a_real_interpreter_fast_and_small(tmp_path: Path) -> None:
