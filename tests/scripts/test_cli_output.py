@@ -57,3 +57,14 @@ def test_an_error_line_is_one_line_redacted_and_neutralised(capsys: pytest.Captu
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "\x1b" not in err and "pw-1" not in err and "second line" not in err
+
+
+def test_an_error_line_masks_the_secrets_registered_so_far(capsys: pytest.CaptureFixture[str]) -> None:
+    # A tool's own list of secrets (run_tool's third argument) need not name those registered
+    # by the process, such as the password of a --dixie-url.
+    def body() -> int:
+        raise RuntimeError("lost the connection holding registered-secret-9")
+
+    assert _cli.run_tool("tool", body, lambda: ["another-secret"]) == 1
+    err = capsys.readouterr().err
+    assert err == "tool: error: RuntimeError: lost the connection holding ***\n"
