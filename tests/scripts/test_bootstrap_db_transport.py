@@ -150,3 +150,24 @@ def test_a_real_server_that_proves_its_identity_is_bootstrapped(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(f"{prefix}db"))
             )
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{prefix}app")))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # prefer binds the channel only when the server offers SCRAM-PLUS, and otherwise answers a
+        # cleartext request like any other mode.
+        pytest.param("sslmode=require&channel_binding=prefer", id="channel-binding-prefer"),
+        # without sslrootcert, the trust anchor is whatever ~/.postgresql/root.crt holds
+        pytest.param("sslmode=verify-full", id="verify-full-without-a-ca-bundle"),
+        pytest.param("sslmode=verify-ca", id="verify-ca-without-a-ca-bundle"),
+    ],
+)
+def test_a_transport_short_of_proof_is_refused_before_connecting(
+    impostor: FakePostgres, capsys: pytest.CaptureFixture[str], query: str
+) -> None:
+    code = bootstrap(impostor, query)
+    assert code == 2
+    assert "refusing to send a password" in capsys.readouterr().err
+    assert impostor.connections == 0
+    assert not leaked(impostor)
