@@ -11,7 +11,7 @@ import sys
 import time
 
 RUNS: tuple[tuple[str, list[str]], ...] = (
-    ("fast (no servers)", ["-m", "fast"]),
+    ("fast (no servers, no installs)", ["-m", "fast"]),
     ("integration (real peers and installs)", ["-m", "integration"]),
     ("whole suite", []),
 )
