@@ -17,7 +17,10 @@ import ssl
 import struct
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.scripts.listener import LoopbackListener
 
@@ -130,3 +133,17 @@ class FakePostgres(LoopbackListener):
             pass
         finally:
             conn.close()
+
+
+@pytest.fixture(name="plain")
+def fixture_plain() -> Iterator[FakePostgres]:
+    """An impostor that refuses TLS and asks for the password in clear."""
+    with FakePostgres(tls=False) as server:
+        yield server
+
+
+@pytest.fixture(name="impostor")
+def fixture_impostor() -> Iterator[FakePostgres]:
+    """An impostor with a self-signed certificate that asks for the password in clear."""
+    with FakePostgres(tls=True) as server:
+        yield server

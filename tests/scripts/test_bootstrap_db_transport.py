@@ -8,29 +8,21 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from psycopg import sql
 
 from scripts.bootstrap_db import INSECURE_FLAG, main
 from tests.fixtures.postgres import PgServer
-from tests.scripts.fake_postgres import FakePostgres, self_signed_certificate
+from tests.scripts.fake_postgres import (
+    FakePostgres,
+    fixture_impostor,  # noqa: F401 - a fixture, asked for by name
+    fixture_plain,  # noqa: F401 - a fixture, asked for by name
+    self_signed_certificate,
+)
 
 ADMIN_PASSWORD = "admin-secret-1"
 APP_PASSWORD = "app-secret-2"
-
-
-@pytest.fixture
-def plain() -> Iterator[FakePostgres]:
-    with FakePostgres(tls=False) as server:
-        yield server
-
-
-@pytest.fixture
-def impostor() -> Iterator[FakePostgres]:
-    with FakePostgres(tls=True) as server:
-        yield server
 
 
 def bootstrap(server: FakePostgres, query: str, *extra: str) -> int:

@@ -22,7 +22,12 @@ from dixie_infra.names import EXPECTED_MIGRATIONS
 from scripts import verify_deploy
 from scripts.verify_deploy.context import DATABASE_CA_FLAG, INSECURE_DATABASE_FLAG
 from tests.fixtures.postgres import PgServer
-from tests.scripts.fake_postgres import FakePostgres, self_signed_certificate
+from tests.scripts.fake_postgres import (
+    FakePostgres,
+    fixture_impostor,  # noqa: F401 - a fixture, asked for by name
+    fixture_plain,  # noqa: F401 - a fixture, asked for by name
+    self_signed_certificate,
+)
 from tests.scripts.peers import Peers
 from tests.scripts.peers_aws import SETTINGS
 from tests.scripts.verify_support import (
@@ -131,18 +136,6 @@ def test_migrations_fail_when_there_is_no_database_url(
 
 
 # --- who gets the password -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def plain() -> Iterator[FakePostgres]:
-    with FakePostgres(tls=False) as server:
-        yield server
-
-
-@pytest.fixture
-def impostor() -> Iterator[FakePostgres]:
-    with FakePostgres(tls=True) as server:
-        yield server
 
 
 def check_against(
